@@ -1,0 +1,25 @@
+"""hpsk: a scikit-learn AutoML estimator with its own TPE search core."""
+
+from . import hp
+from .algorithms import rand
+from .exceptions import AllTrialsFailed, DuplicateLabelError, InvalidParameterError
+from .optimize import fmin
+from .space import space_eval
+from .trials import STATUS_FAIL, STATUS_OK, STATUS_TIMEOUT, Trial, Trials
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "hp",
+    "rand",
+    "fmin",
+    "space_eval",
+    "Trial",
+    "Trials",
+    "STATUS_OK",
+    "STATUS_FAIL",
+    "STATUS_TIMEOUT",
+    "AllTrialsFailed",
+    "DuplicateLabelError",
+    "InvalidParameterError",
+]

@@ -1,0 +1,428 @@
+"""Search spaces: distributions, the three node kinds, compilation and evaluation.
+
+A search space is a plain nested structure (``dict``, ``list``, ``tuple``)
+whose leaves may be nodes:
+
+* :class:`Param` - one labelled hyperparameter drawn from a distribution;
+* :class:`Choice` - a labelled choice between options, each of which may be a
+  sub-space (its parameters are *conditional*: active only on that branch);
+* :class:`Build` - lazy construction, ``fn(*args, **kwargs)`` called with the
+  evaluated arguments (how components build estimators).
+
+A *point* maps each active label to a value, in hyperopt's representation:
+the sampled number for numeric parameters, an ``int`` for ``randint``, and the
+option *index* for a choice. :func:`space_eval` turns a point into the
+concrete value of the space.
+
+:func:`compile_space` walks a space once and returns a :class:`CompiledSpace`:
+the parameters in a fixed order, the condition under which each is active,
+and vectorised prior sampling. Algorithms work on compiled spaces only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Union
+
+import numpy as np
+
+from .exceptions import DuplicateLabelError, InvalidParameterError
+
+__all__ = [
+    "Float",
+    "Gaussian",
+    "Integer",
+    "Categorical",
+    "Param",
+    "Choice",
+    "Build",
+    "CompiledSpace",
+    "compile_space",
+    "space_eval",
+]
+
+
+# --------------------------------------------------------------------------
+# Distributions: small immutable value objects.
+# --------------------------------------------------------------------------
+
+
+def _check_finite(**values: float) -> None:
+    for name, value in values.items():
+        if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+            raise InvalidParameterError(f"{name} must be a real number, got {value!r}")
+        if not math.isfinite(value):
+            raise InvalidParameterError(f"{name} must be finite, got {value!r}")
+
+
+def _check_q(q: float | None) -> None:
+    if q is not None:
+        _check_finite(q=q)
+        if q <= 0:
+            raise InvalidParameterError(f"q must be > 0, got {q!r}")
+
+
+def _quantize(x: np.ndarray, q: float | None) -> np.ndarray:
+    return x if q is None else np.round(x / q) * q
+
+
+@dataclass(frozen=True)
+class Float:
+    """A uniform draw on ``[low, high]``, optionally exponentiated and rounded.
+
+    This is hyperopt's ``uniform`` / ``quniform`` / ``loguniform`` /
+    ``qloguniform``. With ``log=True`` the bounds are in log space, as in
+    hyperopt: the value is ``exp(uniform(low, high))``. With ``q`` the value is
+    ``round(value / q) * q``.
+    """
+
+    low: float
+    high: float
+    log: bool = False
+    q: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_finite(low=self.low, high=self.high)
+        if self.low >= self.high:
+            raise InvalidParameterError(f"low must be < high, got low={self.low!r}, high={self.high!r}")
+        _check_q(self.q)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        x = rng.uniform(self.low, self.high, size)
+        if self.log:
+            x = np.exp(x)
+        return _quantize(x, self.q)
+
+    def to_python(self, value: float) -> float:
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """A normal draw ``N(mu, sigma)``, optionally exponentiated and rounded.
+
+    This is hyperopt's ``normal`` / ``qnormal`` / ``lognormal`` /
+    ``qlognormal``; with ``log=True``, ``mu`` and ``sigma`` describe the log of
+    the value.
+    """
+
+    mu: float
+    sigma: float
+    log: bool = False
+    q: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_finite(mu=self.mu, sigma=self.sigma)
+        if self.sigma <= 0:
+            raise InvalidParameterError(f"sigma must be > 0, got {self.sigma!r}")
+        _check_q(self.q)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        x = rng.normal(self.mu, self.sigma, size)
+        if self.log:
+            x = np.exp(x)
+        return _quantize(x, self.q)
+
+    def to_python(self, value: float) -> float:
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Integer:
+    """A uniform integer in ``[low, high)`` (hyperopt's ``randint``)."""
+
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        for name in ("low", "high"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise InvalidParameterError(f"{name} must be an int, got {value!r}")
+        if self.low >= self.high:
+            raise InvalidParameterError(f"low must be < high, got low={self.low!r}, high={self.high!r}")
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.integers(self.low, self.high, size)
+
+    def to_python(self, value: float) -> int:
+        return int(value)
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """An index in ``range(len(probabilities))`` drawn with those probabilities."""
+
+    probabilities: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        p = np.asarray(self.probabilities, dtype=float)
+        if p.ndim != 1 or len(p) == 0:
+            raise InvalidParameterError("a choice needs at least one option")
+        if not np.all(np.isfinite(p)) or np.any(p < 0):
+            raise InvalidParameterError(f"probabilities must be finite and >= 0, got {self.probabilities!r}")
+        if abs(p.sum() - 1.0) > 1e-6:
+            raise InvalidParameterError(
+                f"probabilities must sum to 1, got {self.probabilities!r} (sum {p.sum():.6g})"
+            )
+
+    @property
+    def n_options(self) -> int:
+        return len(self.probabilities)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        if self.n_options == 1:
+            return np.zeros(size, dtype=np.int64)
+        return rng.choice(self.n_options, size=size, p=np.asarray(self.probabilities))
+
+    def to_python(self, value: float) -> int:
+        return int(value)
+
+
+Distribution = Union[Float, Gaussian, Integer, Categorical]
+
+
+# --------------------------------------------------------------------------
+# Nodes. Equality is identity: the same node object may appear in two places
+# (it is then one parameter), two different nodes may not share a label.
+# --------------------------------------------------------------------------
+
+
+def _check_label(label: Any) -> None:
+    if not isinstance(label, str) or not label:
+        raise InvalidParameterError(f"a label must be a non-empty string, got {label!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Param:
+    """A labelled hyperparameter drawn from ``dist``."""
+
+    label: str
+    dist: Distribution
+
+    def __post_init__(self) -> None:
+        _check_label(self.label)
+
+    def __repr__(self) -> str:
+        return f"Param({self.label!r}, {self.dist!r})"
+
+
+@dataclass(frozen=True, eq=False)
+class Choice:
+    """A labelled choice between ``options``; the point holds the option index."""
+
+    label: str
+    options: tuple
+    dist: Categorical
+
+    def __post_init__(self) -> None:
+        _check_label(self.label)
+        if len(self.options) != self.dist.n_options:
+            raise InvalidParameterError(
+                f"choice {self.label!r} has {len(self.options)} options but "
+                f"{self.dist.n_options} probabilities"
+            )
+
+    def __repr__(self) -> str:
+        return f"Choice({self.label!r}, {len(self.options)} options)"
+
+
+@dataclass(frozen=True, eq=False)
+class Build:
+    """Lazy construction: evaluates to ``fn(*args, **kwargs)`` with evaluated arguments."""
+
+    fn: Callable[..., Any]
+    args: tuple = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__name__", repr(self.fn))
+        return f"Build({name}, {len(self.args)} args, kwargs={sorted(self.kwargs)})"
+
+
+Node = Union[Param, Choice]
+Condition = tuple[tuple[str, int], ...]  # (choice label, option index) pairs, all must hold
+
+
+def _children(node: Any) -> Iterator[Any]:
+    if isinstance(node, Build):
+        yield from node.args
+        yield from node.kwargs.values()
+    elif isinstance(node, dict):
+        yield from node.values()
+    elif isinstance(node, (list, tuple)):
+        yield from node
+
+
+# --------------------------------------------------------------------------
+# Compilation.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledSpace:
+    """A space walked once: its parameters in order and when each is active.
+
+    Attributes
+    ----------
+    space : object
+        The space as given.
+    nodes : dict of str to Param or Choice
+        Every labelled node, in depth-first order.
+    conditions : dict of str to tuple of conditions
+        For each label, the alternative paths that activate it; a path is a
+        tuple of ``(choice_label, option_index)`` pairs that must all hold.
+        A label that is always active has the single empty path ``()``.
+    """
+
+    space: Any
+    nodes: dict[str, Node]
+    conditions: dict[str, tuple[Condition, ...]]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.nodes)
+
+    @property
+    def distributions(self) -> dict[str, Distribution]:
+        return {label: node.dist for label, node in self.nodes.items()}
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def active_masks(self, columns: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+        """Which rows of ``columns`` (one float array per label) activate each label."""
+        path_masks: dict[Condition, np.ndarray] = {(): np.ones(n, dtype=bool)}
+
+        def mask_of(path: Condition) -> np.ndarray:
+            if path not in path_masks:
+                label, index = path[-1]
+                path_masks[path] = mask_of(path[:-1]) & (columns[label] == index)
+            return path_masks[path]
+
+        masks = {}
+        for label, paths in self.conditions.items():
+            mask = mask_of(paths[0])
+            for path in paths[1:]:
+                mask = mask | mask_of(path)
+            masks[label] = mask
+        return masks
+
+    def sample_columns(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Draw ``n`` points from the prior as float columns, NaN where inactive."""
+        columns = {
+            label: node.dist.sample(rng, n).astype(float) for label, node in self.nodes.items()
+        }
+        for label, mask in self.active_masks(columns, n).items():
+            columns[label][~mask] = np.nan
+        return columns
+
+    def to_points(self, columns: Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
+        """Turn float columns (NaN where inactive) into a list of points."""
+        n = len(next(iter(columns.values()))) if columns else 0
+        points: list[dict[str, Any]] = [{} for _ in range(n)]
+        for label, node in self.nodes.items():
+            column = columns[label]
+            convert = node.dist.to_python
+            for i in np.flatnonzero(~np.isnan(column)):
+                points[i][label] = convert(column[i])
+        return points
+
+    def sample(self, n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
+        """Draw ``n`` points from the prior."""
+        if not self.nodes:
+            return [{} for _ in range(n)]
+        return self.to_points(self.sample_columns(n, rng))
+
+    def evaluate(self, point: Mapping[str, Any]) -> Any:
+        """The concrete value of the space at ``point`` (see :func:`space_eval`)."""
+        return _evaluate(self.space, point)
+
+
+def compile_space(space: Any) -> CompiledSpace:
+    """Walk ``space`` once, checking labels and recording conditions.
+
+    Raises
+    ------
+    DuplicateLabelError
+        If two different nodes share a label.
+    """
+    if isinstance(space, CompiledSpace):
+        return space
+    nodes: dict[str, Node] = {}
+    conditions: dict[str, list[Condition]] = {}
+
+    def visit(node: Any, path: Condition) -> None:
+        if isinstance(node, (Param, Choice)):
+            seen = nodes.get(node.label)
+            if seen is not None and seen is not node:
+                raise DuplicateLabelError(
+                    f"The label {node.label!r} is used by two different nodes of the space; "
+                    "labels must be unique (namespace them, e.g. 'rf.max_depth')."
+                )
+            nodes[node.label] = node
+            paths = conditions.setdefault(node.label, [])
+            if path not in paths:
+                paths.append(path)
+            if isinstance(node, Choice):
+                for index, option in enumerate(node.options):
+                    visit(option, path + ((node.label, index),))
+            return
+        for child in _children(node):
+            visit(child, path)
+
+    visit(space, ())
+    return CompiledSpace(
+        space=space,
+        nodes=nodes,
+        conditions={label: tuple(paths) for label, paths in conditions.items()},
+    )
+
+
+def _evaluate(node: Any, point: Mapping[str, Any]) -> Any:
+    if isinstance(node, (Param, Choice)):
+        if node.label not in point:
+            raise ValueError(
+                f"The point has no value for label {node.label!r}, which is active here. "
+                f"Labels in the point: {sorted(point)}."
+            )
+        value = point[node.label]
+        if isinstance(node, Param):
+            return value
+        index = int(value)
+        if index != value or not 0 <= index < len(node.options):
+            raise ValueError(
+                f"The point gives choice {node.label!r} the value {value!r}; "
+                f"it must be an option index in [0, {len(node.options)})."
+            )
+        return _evaluate(node.options[index], point)
+    if isinstance(node, Build):
+        args = [_evaluate(a, point) for a in node.args]
+        kwargs = {k: _evaluate(v, point) for k, v in node.kwargs.items()}
+        return node.fn(*args, **kwargs)
+    if isinstance(node, dict):
+        return {k: _evaluate(v, point) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_evaluate(v, point) for v in node]
+    if isinstance(node, tuple):
+        return tuple(_evaluate(v, point) for v in node)
+    return node
+
+
+def space_eval(space: Any, point: Mapping[str, Any]) -> Any:
+    """Evaluate ``space`` at ``point``: the value the objective would receive.
+
+    ``point`` maps labels to values as returned by :func:`hpsk.fmin` (choice
+    entries are option indices). Labels of inactive branches are ignored.
+
+    Examples
+    --------
+    >>> from hpsk import hp, space_eval
+    >>> space = hp.choice("kind", [{"a": 1}, {"b": hp.uniform("b.x", 0, 1)}])
+    >>> space_eval(space, {"kind": 1, "b.x": 0.5})
+    {'b': 0.5}
+    """
+    if isinstance(space, CompiledSpace):
+        space = space.space
+    return _evaluate(space, point)
