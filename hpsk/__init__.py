@@ -2,6 +2,7 @@
 
 from . import hp
 from .algorithms import rand
+from .estimator import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
 from .exceptions import AllTrialsFailed, DuplicateLabelError, InvalidParameterError
 from .optimize import fmin
 from .space import space_eval
@@ -11,6 +12,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "hp",
+    "HyperoptEstimator",
+    "HyperoptClassifier",
+    "HyperoptRegressor",
     "rand",
     "fmin",
     "space_eval",

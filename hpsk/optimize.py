@@ -158,6 +158,22 @@ def _evaluate_in_worker(point: dict) -> Outcome:
     return evaluate_objective(_WORKER_OBJECTIVE["fn"], _WORKER_OBJECTIVE["space"], point)
 
 
+def _worker_ready() -> None:
+    """A no-op whose completion tells that a new worker has started."""
+
+
+class _Slot:
+    """A trial in flight: its worker, and when it really started running."""
+
+    def __init__(self, tid: int, executor: Any, ready: Future | None) -> None:
+        self.tid, self.executor, self.ready = tid, executor, ready
+        self.started: float | None = None if ready is not None else time.monotonic()
+        if ready is not None:
+            # A new worker spends its first second or more importing; the
+            # trial's clock starts once it is up, not when it was submitted.
+            ready.add_done_callback(lambda _: setattr(self, "started", time.monotonic()))
+
+
 class _ProcessRunner:
     """One single-worker loky executor per slot, killed when its trial overruns."""
 
@@ -170,46 +186,58 @@ class _ProcessRunner:
         self.capacity = n_jobs
         self.trial_timeout = trial_timeout
         self.idle: list[Any] = []
-        self.running: dict[Future, tuple[int, Any, float]] = {}
+        self.running: dict[Future, _Slot] = {}
 
     @property
     def n_running(self) -> int:
         return len(self.running)
 
     def submit(self, tid: int, point: dict) -> None:
-        executor = self.idle.pop() if self.idle else self._make()
+        ready = None
+        if self.idle:
+            executor = self.idle.pop()
+        else:
+            executor = self._make()
+            ready = executor.submit(_worker_ready)
         future = executor.submit(_evaluate_in_worker, point)
-        self.running[future] = (tid, executor, time.monotonic())
+        self.running[future] = _Slot(tid, executor, ready)
 
     def _stop(self, future: Future, status: str, error: str) -> tuple[int, Outcome]:
-        tid, executor, started = self.running.pop(future)
-        executor.shutdown(wait=False, kill_workers=True)
-        return tid, {"status": status, "error": error, "result": {"status": status},
-                     "duration": time.monotonic() - started}
+        slot = self.running.pop(future)
+        slot.executor.shutdown(wait=False, kill_workers=True)
+        duration = 0.0 if slot.started is None else time.monotonic() - slot.started
+        return slot.tid, {"status": status, "error": error, "result": {"status": status},
+                          "duration": duration}
+
+    def _overrun(self, now: float) -> list[Future]:
+        if self.trial_timeout is None:
+            return []
+        return [f for f, slot in self.running.items()
+                if slot.started is not None and now - slot.started >= self.trial_timeout]
 
     def collect(self, timeout: float | None) -> Iterator[tuple[int, Outcome]]:
-        """Wait for the first trial to end (or overrun) and yield what ended."""
+        """Wait until a trial ends, overruns, or a new worker comes up; yield what ended."""
         now = time.monotonic()
         waits = [] if timeout is None else [timeout]
         if self.trial_timeout is not None:
-            waits += [started + self.trial_timeout - now for _, _, started in self.running.values()]
-        done, _ = wait(list(self.running), timeout=max(0.0, min(waits)) if waits else None,
-                       return_when=FIRST_COMPLETED)
-        for future in done:
+            waits += [slot.started + self.trial_timeout - now
+                      for slot in self.running.values() if slot.started is not None]
+        starting = [slot.ready for slot in self.running.values() if slot.started is None]
+        wait(list(self.running) + starting, timeout=max(0.0, min(waits)) if waits else None,
+             return_when=FIRST_COMPLETED)
+        for future in [f for f in self.running if f.done()]:
             try:
                 outcome = future.result()
             except BaseException as error:  # the worker died: segfault, os._exit, memory
                 yield self._stop(future, STATUS_FAIL,
                                  f"the worker running this trial died ({type(error).__name__}: {error})")
                 continue
-            tid, executor, _ = self.running.pop(future)
-            self.idle.append(executor)
-            yield tid, outcome
-        if self.trial_timeout is not None:
-            now = time.monotonic()
-            for future in [f for f, (_, _, s) in self.running.items() if now - s >= self.trial_timeout]:
-                yield self._stop(future, STATUS_TIMEOUT,
-                                 f"the trial ran past trial_timeout={self.trial_timeout:g}s and was stopped")
+            slot = self.running.pop(future)
+            self.idle.append(slot.executor)
+            yield slot.tid, outcome
+        for future in self._overrun(time.monotonic()):
+            yield self._stop(future, STATUS_TIMEOUT,
+                             f"the trial ran past trial_timeout={self.trial_timeout:g}s and was stopped")
 
     def stop_all(self, status: str, error: str) -> Iterator[tuple[int, Outcome]]:
         for future in list(self.running):

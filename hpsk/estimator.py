@@ -1,0 +1,440 @@
+"""The scikit-learn face of hpsk: search, choose, refit, then behave like the winner."""
+
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import HasMethods, InstanceOf, Interval, Options, validate_params
+from .evaluation import PipelineObjective, assemble_pipeline, describe_steps, make_splitter, seed_pipeline
+from .exceptions import AllTrialsFailed
+from .optimize import as_generator, effective_n_jobs, search
+from .space import Build, Choice, compile_space
+from .trials import Trials
+
+__all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
+
+# Share of ``time_budget`` kept back from the search for the final refit.
+_REFIT_RESERVE = 0.1
+
+
+def _best_has(method: str) -> Callable[[Any], bool]:
+    """``available_if`` check: the fitted winner has ``method``."""
+
+    def check(self: "HyperoptEstimator") -> bool:
+        if hasattr(self, "best_estimator_"):
+            return hasattr(self.best_estimator_, method)
+        return True
+
+    return check
+
+
+def _option_name(option: Any) -> Any:
+    """A short readable name for a choice option (for ``best_params_``)."""
+    if isinstance(option, Build):
+        target = option.args[0] if option.fn.__name__ == "_construct" else option.fn
+        return getattr(target, "__name__", repr(target))
+    if isinstance(option, (list, tuple)):
+        return [_option_name(o) for o in option]
+    if option is None or isinstance(option, (str, numbers.Number, bool)):
+        return option
+    return type(option).__name__
+
+
+def _readable_point(space: Any, point: dict[str, Any]) -> dict[str, Any]:
+    """The point with each choice index replaced by a readable option name."""
+    compiled = compile_space(space)
+    readable = {}
+    for label, value in point.items():
+        node = compiled.nodes.get(label)
+        readable[label] = _option_name(node.options[value]) if isinstance(node, Choice) else value
+    return readable
+
+
+def _check_target(y: np.ndarray, owner: str) -> None:
+    """Clear errors for targets no learner can use."""
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise ValueError(f"{owner}: y contains NaN or infinity; remove or impute those rows first.")
+    if y.dtype.kind == "O":
+        missing = [v for v in y if v is None or (isinstance(v, float) and v != v)]
+        if missing:
+            raise ValueError(f"{owner}: y contains missing values ({missing[0]!r}); "
+                             "remove those rows first.")
+    if y.dtype.kind == "c":
+        raise ValueError(f"{owner}: y contains complex numbers.")
+
+
+class HyperoptEstimator(BaseEstimator):
+    """Search pipelines with TPE, refit the best one, then act as it.
+
+    A drop-in for hyperopt-sklearn's ``hyperopt_estimator``: the search
+    space is made of a learner (``classifier`` or ``regressor``), optional
+    ``preprocessing`` and optional fixed ``ex_preprocs``; each trial is
+    scored by cross-validation; the best pipeline is refitted on all data.
+
+    Parameters
+    ----------
+    classifier, regressor : search space, optional
+        The learner's space, e.g. ``any_classifier("clf")`` or
+        ``random_forest_classifier("rf")``. Give at most one. With neither,
+        the task is read from ``y``: continuous targets (floats with more than
+        20 distinct values, or that are not integral) are regression, the rest
+        classification.
+    preprocessing : search space, optional
+        Transformers tried before the learner: a component, a list of them,
+        or a family such as ``any_preprocessing("pre")``. Default: nothing
+        for :class:`HyperoptEstimator` given a learner; ``any_preprocessing``
+        in :class:`HyperoptClassifier` and :class:`HyperoptRegressor`.
+    ex_preprocs : list of transformers, optional
+        Fixed transformers applied before ``preprocessing``.
+    space : search space, optional
+        A whole custom space that evaluates to an estimator, a pipeline or a
+        dict with ``"learner"``, ``"preprocessing"`` and ``"ex_preprocs"``.
+        Replaces ``classifier``/``regressor``/``preprocessing``.
+    algo : callable, default=None
+        The search algorithm, ``algo(space, history, n, rng)``: ``None`` is
+        ``hpsk.tpe.suggest``; ``hpsk.rand.suggest`` is random search.
+    max_evals : int, default=50
+        Number of configurations tried.
+    time_budget : float, optional
+        Seconds for the whole ``fit``, refit included; the search stops early
+        enough to leave time for the refit.
+    trial_timeout : float, optional
+        Seconds after which one trial is stopped (its worker process is
+        killed) and recorded as ``"timeout"``.
+    loss_fn : callable, optional
+        hyperopt-sklearn's ``loss_fn(y_true, y_pred)``, lower is better;
+        replaces ``scoring``.
+    scoring : str or callable, optional
+        A scikit-learn scorer; default accuracy (classification) or R^2
+        (regression), i.e. what :meth:`score` reports.
+    cv : int, float, "auto" or splitter, default="auto"
+        Validation of each trial: ``k`` for (stratified) k-fold, a float for a
+        (stratified) holdout fraction, any scikit-learn splitter, or "auto"
+        (5-fold up to 1,000 samples, 3-fold up to 5,000, a 20 % holdout above).
+    refit : bool, default=True
+        Refit the best pipeline on the whole data.
+    n_jobs : int, optional
+        Trials evaluated in parallel through joblib (``-1``: every core).
+    random_state : int, optional
+        Seeds the search, the splits and every learner; the same value gives
+        the same trials and the same predictions.
+    verbose : int, default=0
+        ``0`` prints nothing; ``1`` shows a progress bar.
+
+    Attributes
+    ----------
+    best_estimator_ : sklearn.pipeline.Pipeline
+        The winning pipeline, refitted on all data; plain scikit-learn (and
+        XGBoost) objects that unpickle without hpsk. For an XGBoost winner
+        on a classification task it predicts codes into ``classes_``; use
+        this estimator's ``predict`` for the original labels.
+    best_params_ : dict
+        The winner's hyperparameters by label, choices shown by option name.
+    best_score_ : float
+        Mean validation score of the winner (minus its loss).
+    best_index_ : int
+        Index of the winning trial in ``trials_``.
+    trials_ : Trials
+        Every trial, with its point, loss, status and error.
+    classes_ : ndarray
+        Class labels (classification only).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from hpsk import HyperoptEstimator
+    >>> from hpsk.components import any_classifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> est = HyperoptEstimator(classifier=any_classifier("clf"), max_evals=5,
+    ...                         random_state=0).fit(X, y)
+    >>> est.score(X, y) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "algo": [callable, None],
+        "max_evals": [Interval(numbers.Integral, 1, None)],
+        "time_budget": [Interval(numbers.Real, 0, None, "neither"), None],
+        "trial_timeout": [Interval(numbers.Real, 0, None, "neither"), None],
+        "loss_fn": [callable, None],
+        "scoring": [InstanceOf((str,), "a str"), callable, None],
+        "cv": [Interval(numbers.Integral, 2, None), Interval(numbers.Real, 0, 1, "neither"),
+               Options(("auto",)), HasMethods(("split", "get_n_splits")),
+               InstanceOf((list, tuple), "an iterable of splits")],
+        "refit": [InstanceOf((bool,), "a bool")],
+        "n_jobs": [Interval(numbers.Integral, None, None), None],
+        "random_state": [Interval(numbers.Integral, 0, 2**32 - 1), None],
+        "verbose": [Interval(numbers.Integral, 0, None), InstanceOf((bool,), "a bool")],
+    }
+
+    def __init__(
+        self,
+        classifier: Any = None,
+        regressor: Any = None,
+        preprocessing: Any = None,
+        ex_preprocs: Any = None,
+        space: Any = None,
+        *,
+        algo: Callable | None = None,
+        max_evals: int = 50,
+        time_budget: float | None = None,
+        trial_timeout: float | None = None,
+        loss_fn: Callable | None = None,
+        scoring: Any = None,
+        cv: Any = "auto",
+        refit: bool = True,
+        n_jobs: int | None = None,
+        random_state: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.classifier = classifier
+        self.regressor = regressor
+        self.preprocessing = preprocessing
+        self.ex_preprocs = ex_preprocs
+        self.space = space
+        self.algo = algo
+        self.max_evals = max_evals
+        self.time_budget = time_budget
+        self.trial_timeout = trial_timeout
+        self.loss_fn = loss_fn
+        self.scoring = scoring
+        self.cv = cv
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---- what the subclasses change ---------------------------------------
+
+    def _task(self, y: np.ndarray) -> str:
+        """``"classification"`` or ``"regression"``."""
+        if self.classifier is not None:
+            return "classification"
+        if self.regressor is not None:
+            return "regression"
+        if y.dtype.kind not in "iufb":
+            return "classification"
+        target = type_of_target(y)
+        if target == "continuous":
+            return "regression"
+        if target in ("binary", "multiclass") and (y.dtype.kind != "f" or len(np.unique(y)) <= 20):
+            return "classification"
+        return "regression"
+
+    def _default_learner(self, task: str) -> Any:
+        from .components import any_classifier, any_regressor
+
+        return any_classifier("classifier") if task == "classification" else any_regressor("regressor")
+
+    def _default_preprocessing(self) -> Any:
+        return None
+
+    # ---- fit ------------------------------------------------------------
+
+    def _validate(self) -> None:
+        validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
+        if self.classifier is not None and self.regressor is not None:
+            raise ValueError(f"{type(self).__name__}: give either 'classifier' or 'regressor', not both.")
+
+    def _search_space(self, task: str, has_nan: bool) -> Any:
+        if self.space is not None:
+            return self.space
+        learner = self.classifier if task == "classification" else self.regressor
+        if learner is None:
+            learner = self._default_learner(task)
+        preprocessing = self.preprocessing if self.preprocessing is not None else self._default_preprocessing()
+        ex_preprocs = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else (
+            [] if self.ex_preprocs is None else [self.ex_preprocs])
+        if has_nan:
+            # Most learners reject NaN; a median imputer first keeps every
+            # trial valid (the column-aware preprocessing refines this).
+            ex_preprocs = [SimpleImputer(strategy="median")] + ex_preprocs
+        return {"learner": learner, "preprocessing": preprocessing, "ex_preprocs": ex_preprocs}
+
+    def _prepare_targets(self, y: Any, task: str) -> tuple[np.ndarray, np.ndarray | None]:
+        owner = type(self).__name__
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        _check_target(y, owner)
+        if task == "regression":
+            if y.dtype.kind not in "iufb":
+                example = y.ravel()[0] if y.size else None
+                raise ValueError(f"{owner} needs numeric targets for regression; y has dtype "
+                                 f"{y.dtype} (e.g. {example!r}). Use a classifier for labels.")
+            return y.astype(float), None
+        if y.ndim != 1:
+            raise ValueError(f"{owner}: y must be 1-D for classification, got shape {y.shape}.")
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(f"{owner}: y has a single class ({encoder.classes_[0]!r}); "
+                             "classification needs at least two.")
+        self.classes_ = encoder.classes_
+        return y, encoder.transform(y)
+
+    def fit(self, X: Any, y: Any) -> "HyperoptEstimator":
+        """Search for the best pipeline on ``X, y`` and refit it.
+
+        Returns
+        -------
+        self : HyperoptEstimator
+        """
+        start = time.monotonic()
+        self._validate()
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
+                             dtype="numeric", multi_output=True, y_numeric=False)
+        task = self._task(np.asarray(y))
+        y, y_encoded = self._prepare_targets(y, task)
+        if task == "regression" and hasattr(self, "classes_"):
+            del self.classes_
+        self._task_ = task
+        has_nan = bool(np.isnan(X.data if issparse(X) else X).any())
+        space = compile_space(self._search_space(task, has_nan))
+
+        rng = as_generator(self.random_state)
+        seed = None if self.random_state is None else int(rng.integers(2**31 - 1))
+        splitter = make_splitter(self.cv, classification=task == "classification",
+                                 n_samples=X.shape[0], random_state=seed)
+        try:
+            splits = list(splitter.split(X, y_encoded if y_encoded is not None else y))
+        except ValueError as error:
+            raise ValueError(f"{type(self).__name__}: cannot split the data with cv={self.cv!r}: "
+                             f"{error}") from None
+        scoring = self.scoring
+        if scoring is None and self.loss_fn is None:
+            scoring = "accuracy" if task == "classification" else "r2"
+        objective = PipelineObjective(X, y, y_encoded, splits, scoring, self.loss_fn, seed)
+
+        deadline = None
+        if self.time_budget is not None:
+            deadline = start + self.time_budget * (1 - _REFIT_RESERVE) if self.refit else start + self.time_budget
+        trials = Trials()
+        search(objective, space, algo=self.algo, max_evals=self.max_evals, trials=trials, rng=rng,
+               deadline=deadline, show_progressbar=bool(self.verbose),
+               n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout)
+        self.trials_ = trials
+        if trials.n_ok == 0:
+            raise AllTrialsFailed(
+                f"{type(self).__name__}: all {len(trials)} trials failed. "
+                f"The first error was: {trials.first_error()}"
+            )
+        best = trials.best_trial
+        self.best_index_ = best.tid
+        self.best_score_ = -best.loss
+        self.best_params_ = _readable_point(space, best.point)
+        self._best_point_ = dict(best.point)
+        self._space_ = space
+        if self.refit:
+            pipeline = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
+            targets = objective.targets_for(pipeline)
+            self._encoded_labels_ = targets is y_encoded and y_encoded is not None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=ConvergenceWarning)
+                self.best_estimator_ = pipeline.fit(X, targets)
+        return self
+
+    # ---- hyperopt-sklearn's reading API ---------------------------------
+
+    def best_model(self) -> dict[str, Any]:
+        """``{"learner", "preprocs", "ex_preprocs"}`` of the refitted winner."""
+        check_is_fitted(self, "best_estimator_")
+        params = self._space_.evaluate(self._best_point_)
+        steps = [step for _, step in self.best_estimator_.steps]
+        n_ex = len(params.get("ex_preprocs") or []) if isinstance(params, dict) else 0
+        return {"learner": steps[-1], "preprocs": tuple(steps[n_ex:-1]), "ex_preprocs": tuple(steps[:n_ex])}
+
+    def describe(self) -> str:
+        """One line: the winning pipeline's steps and its validation score."""
+        check_is_fitted(self, "best_estimator_")
+        learner, preprocessing = describe_steps(self.best_estimator_)
+        return " -> ".join(preprocessing + [learner]) + f" (validation score {self.best_score_:.4f})"
+
+    # ---- behave like the winner ------------------------------------------
+
+    def _decode(self, codes: np.ndarray) -> np.ndarray:
+        return self.classes_[np.asarray(codes, dtype=int)] if self._encoded_labels_ else codes
+
+    def _checked(self, X: Any) -> Any:
+        check_is_fitted(self, "best_estimator_")
+        return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
+                             ensure_all_finite="allow-nan", dtype="numeric")
+
+    @available_if(_best_has("predict"))
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with the refitted winner (labels as given to ``fit``)."""
+        predictions = self.best_estimator_.predict(self._checked(X))
+        return self._decode(predictions) if getattr(self, "_task_", None) == "classification" else predictions
+
+    @available_if(_best_has("predict_proba"))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities from the winner, columns in ``classes_`` order."""
+        return self.best_estimator_.predict_proba(self._checked(X))
+
+    @available_if(_best_has("predict_log_proba"))
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        return self.best_estimator_.predict_log_proba(self._checked(X))
+
+    @available_if(_best_has("decision_function"))
+    def decision_function(self, X: Any) -> np.ndarray:
+        return self.best_estimator_.decision_function(self._checked(X))
+
+    @available_if(_best_has("transform"))
+    def transform(self, X: Any) -> np.ndarray:
+        return self.best_estimator_.transform(self._checked(X))
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy (classification) or R^2 (regression) of the winner."""
+        check_is_fitted(self, "best_estimator_")
+        predictions = self.predict(X)
+        if self._task_ == "classification":
+            return float(accuracy_score(y, predictions, sample_weight=sample_weight))
+        return float(r2_score(y, predictions, sample_weight=sample_weight))
+
+
+class HyperoptClassifier(ClassifierMixin, HyperoptEstimator):
+    """:class:`HyperoptEstimator` for classification.
+
+    Searches ``any_classifier`` with ``any_preprocessing`` unless told
+    otherwise; ``score`` is accuracy.
+    """
+
+    def _task(self, y: np.ndarray) -> str:
+        return "classification"
+
+    def _default_preprocessing(self) -> Any:
+        from .components import any_preprocessing
+
+        return any_preprocessing("preprocessing")
+
+
+class HyperoptRegressor(RegressorMixin, HyperoptEstimator):
+    """:class:`HyperoptEstimator` for regression.
+
+    Searches ``any_regressor`` with ``any_preprocessing`` unless told
+    otherwise; ``score`` is R^2.
+    """
+
+    def _task(self, y: np.ndarray) -> str:
+        return "regression"
+
+    def _default_preprocessing(self) -> Any:
+        from .components import any_preprocessing
+
+        return any_preprocessing("preprocessing")

@@ -1,0 +1,176 @@
+"""fmin: hyperopt's contract, failures recorded, budgets, resume, parallel workers."""
+
+import math
+import os
+import time
+
+import numpy as np
+import pytest
+
+from hpsk import STATUS_FAIL, STATUS_OK, AllTrialsFailed, InvalidParameterError, Trials, fmin, hp, rand, space_eval
+
+SPACE = {"x": hp.uniform("x", -5, 5),
+         "kind": hp.choice("kind", [{"shift": hp.uniform("shift", 0, 1)}, {"shift": 3.0}])}
+
+
+def quadratic(params):
+    return (params["x"] - 1) ** 2 + params["kind"]["shift"]
+
+
+def test_fmin_returns_the_best_point_with_choice_indices():
+    trials = Trials()
+    best = fmin(quadratic, SPACE, algo=rand.suggest, max_evals=60, trials=trials, rstate=0,
+                show_progressbar=False)
+    assert best == trials.argmin
+    assert best["kind"] in (0, 1)
+    assert quadratic(space_eval(SPACE, best)) == min(trials.losses())
+    assert len(trials) == 60 and set(trials.statuses()) == {"ok"}
+
+
+def test_dict_results_and_fail_status():
+    def objective(params):
+        if params["x"] < 0:
+            return {"status": STATUS_FAIL, "why": "negative"}
+        return {"loss": params["x"], "status": STATUS_OK, "extra": 7}
+
+    trials = Trials()
+    fmin(objective, SPACE, algo=rand.suggest, max_evals=40, trials=trials, rstate=1,
+         show_progressbar=False)
+    ok = [t for t in trials if t.ok]
+    failed = [t for t in trials if not t.ok]
+    assert ok and failed
+    assert all(t.result["extra"] == 7 for t in ok)
+    assert all(t.loss is None and t.status == "fail" for t in failed)
+
+
+def test_exceptions_and_non_finite_losses_are_failed_trials():
+    def objective(params):
+        if params["x"] > 3:
+            raise ValueError("x too large")
+        if params["x"] < -3:
+            return float("nan")
+        return params["x"] ** 2
+
+    trials = Trials()
+    best = fmin(objective, SPACE, algo=rand.suggest, max_evals=50, trials=trials, rstate=2,
+                show_progressbar=False)
+    errors = [t.error for t in trials if t.status == "fail"]
+    assert any("ValueError: x too large" in e for e in errors)
+    assert any("non-finite loss" in e for e in errors)
+    assert -3 <= best["x"] <= 3
+
+
+def test_every_trial_failing_raises_with_the_first_error():
+    def objective(params):
+        raise RuntimeError(f"cannot fit x={params['x']:.0f}")
+
+    with pytest.raises(AllTrialsFailed, match="All 5 trials failed.*RuntimeError: cannot fit"):
+        fmin(objective, SPACE, algo=rand.suggest, max_evals=5, rstate=0, show_progressbar=False)
+
+
+def test_same_seed_same_trials():
+    runs = []
+    for _ in range(2):
+        trials = Trials()
+        fmin(quadratic, SPACE, algo=rand.suggest, max_evals=15, trials=trials, rstate=42,
+             show_progressbar=False)
+        runs.append([t.point for t in trials])
+    assert runs[0] == runs[1]
+
+
+def test_max_evals_counts_existing_trials_so_a_search_continues():
+    trials = Trials()
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=10, trials=trials, rstate=0,
+         show_progressbar=False)
+    first = [t.point for t in trials]
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=25, trials=trials, rstate=1,
+         show_progressbar=False)
+    assert len(trials) == 25 and [t.point for t in trials][:10] == first
+
+
+def test_timeout_stops_new_trials():
+    start = time.monotonic()
+    trials = Trials()
+    fmin(lambda p: time.sleep(0.05) or p["x"] ** 2, SPACE, algo=rand.suggest, max_evals=10_000,
+         trials=trials, timeout=0.5, rstate=0, show_progressbar=False)
+    assert time.monotonic() - start < 2.0
+    assert 3 <= len(trials) < 100
+
+
+def test_loss_threshold_stops_the_search():
+    trials = Trials()
+    fmin(lambda p: abs(p["x"]), SPACE, algo=rand.suggest, max_evals=1000, trials=trials,
+         loss_threshold=1.0, rstate=0, show_progressbar=False)
+    assert trials.best_trial.loss <= 1.0 and len(trials) < 1000
+
+
+def test_parallel_workers_evaluate_every_trial():
+    trials = Trials()
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=12, trials=trials, rstate=0,
+         show_progressbar=False, n_jobs=2)
+    assert len(trials) == 12 and trials.n_ok == 12
+
+
+def _sleep_then_value(params):
+    if params["x"] > 0:
+        time.sleep(30)
+    return params["x"] ** 2
+
+
+@pytest.mark.timeout(60)
+def test_trial_timeout_stops_an_overrunning_trial():
+    trials = Trials()
+    start = time.monotonic()
+    fmin(_sleep_then_value, SPACE, algo=rand.suggest, max_evals=6, trials=trials, rstate=1,
+         show_progressbar=False, trial_timeout=1.0, n_jobs=2)
+    assert time.monotonic() - start < 20
+    statuses = trials.statuses()
+    assert "timeout" in statuses and "ok" in statuses
+    for trial in trials:
+        assert (trial.status == "timeout") == (trial.point["x"] > 0)
+        if trial.status == "timeout":
+            assert "trial_timeout" in trial.error
+
+
+def _exit_hard(params):
+    if params["x"] > 0:
+        os._exit(3)
+    return params["x"] ** 2
+
+
+@pytest.mark.timeout(60)
+def test_a_trial_that_kills_its_worker_is_recorded_as_failed():
+    trials = Trials()
+    fmin(_exit_hard, SPACE, algo=rand.suggest, max_evals=6, trials=trials, rstate=1,
+         show_progressbar=False, trial_timeout=30)
+    failed = [t for t in trials if t.status == "fail"]
+    assert failed and all("worker" in t.error and "died" in t.error for t in failed)
+    assert trials.n_ok == 6 - len(failed)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_evals": 0}, r"'max_evals' parameter of fmin must be an int in the range \[1, inf\)"),
+    ({"max_evals": 5, "timeout": -1}, r"'timeout' parameter"),
+    ({"max_evals": 5, "algo": "tpe"}, r"'algo' parameter of fmin must be a callable"),
+    ({"max_evals": 5, "trials": []}, r"'trials' parameter"),
+])
+def test_bad_arguments_raise_clear_errors(kwargs, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        fmin(quadratic, SPACE, show_progressbar=False, **kwargs)
+
+
+def test_fmin_needs_a_budget():
+    with pytest.raises(ValueError, match="needs a budget"):
+        fmin(quadratic, SPACE, show_progressbar=False)
+
+
+def test_progress_bar_reports_trials(capsys):
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=5, rstate=0, show_progressbar=True)
+    err = capsys.readouterr().err
+    assert "5/5" in err and "best loss" in err
+
+
+def test_random_search_finds_a_good_point_on_a_smooth_function():
+    best = fmin(lambda p: (p["x"] - 1) ** 2, {"x": hp.uniform("x", -5, 5)}, algo=rand.suggest,
+                max_evals=200, rstate=0, show_progressbar=False)
+    assert math.isclose(best["x"], 1, abs_tol=0.2)
