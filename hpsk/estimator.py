@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import numbers
 import time
 import warnings
@@ -62,6 +63,27 @@ def _readable_point(space: Any, point: dict[str, Any]) -> dict[str, Any]:
         node = compiled.nodes.get(label)
         readable[label] = _option_name(node.options[value]) if isinstance(node, Choice) else value
     return readable
+
+
+def _resolve_component(value: Any, role: str) -> Any:
+    """Let users name components: ``classifier="random_forest_classifier"``.
+
+    A string is looked up among :mod:`hpsk.components` and called with itself
+    as the label prefix; lists are resolved item by item.
+    """
+    if isinstance(value, (list, tuple)):
+        return [_resolve_component(item, role) for item in value]
+    if not isinstance(value, str):
+        return value
+    from . import components
+
+    function = getattr(components, value, None) if value in components.__all__ else None
+    if function is None:
+        close = difflib.get_close_matches(value, components.__all__, n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"Unknown {role} component {value!r}.{hint} "
+                         "See hpsk.components.__all__ for every name.")
+    return function(value)
 
 
 def _check_target(y: np.ndarray, owner: str) -> None:
@@ -257,9 +279,9 @@ class HyperoptEstimator(BaseEstimator):
         if self.space is not None:
             return self.space
         learner = self.classifier if task == "classification" else self.regressor
-        if learner is None:
-            learner = self._default_learner(task)
-        preprocessing = self.preprocessing if self.preprocessing is not None else self._default_preprocessing()
+        learner = self._default_learner(task) if learner is None else _resolve_component(learner, task)
+        preprocessing = (self._default_preprocessing() if self.preprocessing is None
+                         else _resolve_component(self.preprocessing, "preprocessing"))
         ex_preprocs = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else (
             [] if self.ex_preprocs is None else [self.ex_preprocs])
         if has_nan:
@@ -371,33 +393,36 @@ class HyperoptEstimator(BaseEstimator):
     def _decode(self, codes: np.ndarray) -> np.ndarray:
         return self.classes_[np.asarray(codes, dtype=int)] if self._encoded_labels_ else codes
 
-    def _checked(self, X: Any) -> Any:
+    def _winner(self) -> Any:
         check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_
+
+    def _checked(self, X: Any) -> Any:
         return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
                              ensure_all_finite="allow-nan", dtype="numeric")
 
     @available_if(_best_has("predict"))
     def predict(self, X: Any) -> np.ndarray:
         """Predict with the refitted winner (labels as given to ``fit``)."""
-        predictions = self.best_estimator_.predict(self._checked(X))
+        predictions = self._winner().predict(self._checked(X))
         return self._decode(predictions) if getattr(self, "_task_", None) == "classification" else predictions
 
     @available_if(_best_has("predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities from the winner, columns in ``classes_`` order."""
-        return self.best_estimator_.predict_proba(self._checked(X))
+        return self._winner().predict_proba(self._checked(X))
 
     @available_if(_best_has("predict_log_proba"))
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        return self.best_estimator_.predict_log_proba(self._checked(X))
+        return self._winner().predict_log_proba(self._checked(X))
 
     @available_if(_best_has("decision_function"))
     def decision_function(self, X: Any) -> np.ndarray:
-        return self.best_estimator_.decision_function(self._checked(X))
+        return self._winner().decision_function(self._checked(X))
 
     @available_if(_best_has("transform"))
     def transform(self, X: Any) -> np.ndarray:
-        return self.best_estimator_.transform(self._checked(X))
+        return self._winner().transform(self._checked(X))
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy (classification) or R^2 (regression) of the winner."""

@@ -31,6 +31,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils import _safe_indexing
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "PipelineObjective",
@@ -177,7 +178,10 @@ class PipelineObjective:
         pipeline = self.pipeline(params)
         y = self.targets_for(pipeline)
         scores, fit_times = [], []
-        with warnings.catch_warnings():
+        # One native thread per trial: parallelism comes from running trials
+        # side by side (n_jobs), and OpenMP pools that spin-wait on a busy
+        # machine can make a fit a hundred times slower.
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
             warnings.simplefilter("ignore", category=ConvergenceWarning)
             for train, validation in self.splits:
                 fold = clone(pipeline)

@@ -20,6 +20,9 @@ import inspect
 import math
 from typing import Any, Mapping, Sequence
 
+import sklearn
+from sklearn.utils.fixes import parse_version
+
 from .. import hp
 from ..exceptions import InvalidParameterError
 from ..space import Build, Choice, Param
@@ -34,6 +37,8 @@ __all__ = [
     "choice",
     "pchoice",
     "optional_log_uniform",
+    "supported",
+    "sklearn_at_least",
 ]
 
 Branch = tuple[float, Mapping[str, Any]]
@@ -103,6 +108,21 @@ def _parameter_names(cls: type) -> set[str] | None:
         except TypeError:  # a class with required arguments: accept any keyword
             return None
     return {p.name for p in parameters if p.name != "self"}
+
+
+def sklearn_at_least(major: int, minor: int) -> bool:
+    """Whether the installed scikit-learn is at least ``major.minor``."""
+    return parse_version(sklearn.__version__).release[:2] >= (major, minor)
+
+
+def supported(cls: type, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``params`` that ``cls`` accepts in this library version.
+
+    For settings that silence a deprecation in new releases (an explicit
+    value for a changing default) but do not exist in older ones.
+    """
+    known = _parameter_names(cls)
+    return dict(params) if known is None else {k: v for k, v in params.items() if k in known}
 
 
 def _construct(cls: type, kwargs: Mapping[str, Any], branch: Mapping[str, Any]) -> Any:

@@ -1,0 +1,253 @@
+"""HyperoptEstimator / HyperoptClassifier / HyperoptRegressor on real sklearn data."""
+
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from hpsk import (AllTrialsFailed, HyperoptClassifier, HyperoptEstimator, HyperoptRegressor,
+                  InvalidParameterError, hp, rand)
+from hpsk.components import (any_classifier, k_neighbors_classifier, logistic_regression,
+                             random_forest_classifier, standard_scaler, xgboost_classification)
+from hpsk.space import Build
+
+
+def _split(loader):
+    X, y = loader(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loader, threshold", [(load_digits, 0.95), (load_breast_cancer, 0.94)])
+def test_classifier_reaches_the_target_accuracy(loader, threshold):
+    X_train, X_test, y_train, y_test = _split(loader)
+    model = HyperoptClassifier(max_evals=30, random_state=0).fit(X_train, y_train)
+    assert model.score(X_test, y_test) >= threshold
+    assert isinstance(model.best_estimator_, Pipeline)
+    assert len(model.trials_) == 30
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split_seed, threshold", [(0, 0.33), (1, 0.40)])
+def test_regressor_reaches_the_target_r2(split_seed, threshold):
+    # On the split_seed=0 split no model we tried passes R^2 0.37 on the test
+    # quarter (RidgeCV 0.369, LinearRegression 0.359, kernel ridge 0.367), so
+    # there the bar is "close to that ceiling"; on split_seed=1 RidgeCV gets
+    # 0.438 and the search must reach 0.40.
+    X, y = load_diabetes(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=split_seed)
+    model = HyperoptRegressor(max_evals=30, random_state=0).fit(X_train, y_train)
+    assert model.score(X_test, y_test) >= threshold
+    assert not hasattr(model, "classes_")
+
+
+def test_fitted_attributes_and_delegation(iris):
+    X, y = iris
+    model = HyperoptClassifier(max_evals=6, random_state=0).fit(X, y)
+    assert model.n_features_in_ == 4
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    assert set(model.best_params_) <= set(model._space_.labels)
+    assert model.best_score_ == -model.trials_.best_trial.loss
+    assert model.best_index_ == model.trials_.best_trial.tid
+    np.testing.assert_array_equal(model.predict(X), model.best_estimator_.predict(X))
+    if hasattr(model.best_estimator_, "predict_proba"):
+        proba = model.predict_proba(X)
+        assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    best = model.best_model()
+    assert set(best) == {"learner", "preprocs", "ex_preprocs"}
+    assert best["learner"] is model.best_estimator_.steps[-1][1]
+
+
+def test_same_random_state_same_trials_and_predictions(iris):
+    X, y = iris
+    first = HyperoptClassifier(max_evals=8, random_state=3).fit(X, y)
+    second = HyperoptClassifier(max_evals=8, random_state=3).fit(X, y)
+    assert [t.point for t in first.trials_] == [t.point for t in second.trials_]
+    assert first.trials_.losses() == second.trials_.losses()
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+
+
+def test_joblib_round_trip_predicts_identically(tmp_path, iris):
+    X, y = iris
+    model = HyperoptClassifier(max_evals=5, random_state=0).fit(X, y)
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    np.testing.assert_array_equal(joblib.load(path).predict(X), model.predict(X))
+
+
+def test_best_estimator_loads_where_hpsk_is_not_importable(tmp_path):
+    X, y = load_wine(return_X_y=True)
+    model = HyperoptClassifier(max_evals=5, random_state=0).fit(X, y)
+    path = tmp_path / "pipeline.joblib"
+    joblib.dump(model.best_estimator_, path)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", model.predict(X))
+    script = textwrap.dedent(f"""
+        import sys
+        sys.modules["hpsk"] = None  # any import of hpsk now raises ImportError
+        import joblib, numpy as np
+        pipeline = joblib.load({str(path)!r})
+        predictions = pipeline.predict(np.load({str(tmp_path / 'X.npy')!r}))
+        assert (predictions == np.load({str(tmp_path / 'expected.npy')!r})).all()
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("labels", [
+    np.array(["setosa", "versicolor", "virginica"]),
+    np.array([10, 20, 30]),
+], ids=["strings", "ints"])
+def test_string_and_int_labels_with_xgboost_and_sklearn(iris, labels):
+    X, y = iris
+    y = labels[y]
+    for learner in (xgboost_classification("xgb", n_estimators=20), logistic_regression("lr")):
+        model = HyperoptEstimator(classifier=learner, max_evals=3, random_state=0).fit(X, y)
+        np.testing.assert_array_equal(model.classes_, labels)
+        predictions = model.predict(X)
+        assert set(predictions) <= set(labels) and model.score(X, y) > 0.8
+
+
+def test_bool_labels():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = HyperoptClassifier(classifier=xgboost_classification("xgb", n_estimators=10),
+                               max_evals=2, random_state=0).fit(X, y.astype(bool))
+    assert model.predict(X[:5]).dtype == bool
+
+
+def test_task_is_inferred_from_y(iris):
+    X, y = iris
+    assert HyperoptEstimator(max_evals=2, random_state=0).fit(X, y)._task_ == "classification"
+    Xd, yd = load_diabetes(return_X_y=True)
+    model = HyperoptEstimator(max_evals=2, random_state=0).fit(Xd, yd)
+    assert model._task_ == "regression" and not hasattr(model, "classes_")
+
+
+def test_failing_configurations_are_recorded_and_the_search_completes(iris):
+    X, y = iris
+    # lbfgs does not support the l1 penalty: half of this space raises in fit.
+    space = hp.choice("solver", [
+        Build(LogisticRegression, kwargs={"solver": "lbfgs", "l1_ratio": 1.0, "C": 1.0}),
+        Build(LogisticRegression, kwargs={"C": hp.loguniform("C", -3, 3), "max_iter": 500}),
+    ])
+    model = HyperoptEstimator(classifier=space, algo=rand.suggest, max_evals=12, random_state=0).fit(X, y)
+    statuses = model.trials_.statuses()
+    assert "fail" in statuses and "ok" in statuses
+    failed = [t for t in model.trials_ if t.status == "fail"]
+    assert all(t.point["solver"] == 0 and "l1" in t.error.lower() or "lbfgs" in t.error for t in failed)
+    assert isinstance(model.best_estimator_.steps[-1][1], LogisticRegression)
+
+
+def test_every_trial_failing_raises_quoting_the_first_error(iris):
+    X, y = iris
+    broken = Build(LogisticRegression, kwargs={"solver": "lbfgs", "l1_ratio": 1.0})
+    with pytest.raises(AllTrialsFailed, match=r"all 3 trials failed.*first error was: \w+Error"):
+        HyperoptEstimator(classifier=broken, max_evals=3).fit(X, y)
+
+
+def test_custom_space_and_component_overrides(iris):
+    X, y = iris
+    model = HyperoptEstimator(
+        classifier=random_forest_classifier("rf", n_estimators=15, max_depth=3),
+        preprocessing=[standard_scaler("scale")], max_evals=4, random_state=0,
+    ).fit(X, y)
+    forest = model.best_estimator_.steps[-1][1]
+    assert forest.n_estimators == 15 and forest.max_depth == 3
+    assert isinstance(model.best_estimator_.steps[0][1], StandardScaler)
+    whole = HyperoptEstimator(space={"learner": k_neighbors_classifier("knn")}, max_evals=3,
+                              random_state=0).fit(X, y)
+    assert type(whole.best_estimator_.steps[-1][1]).__name__ == "KNeighborsClassifier"
+
+
+def test_components_by_name(iris):
+    X, y = iris
+    model = HyperoptEstimator(classifier="k_neighbors_classifier", preprocessing=["standard_scaler"],
+                              max_evals=3, random_state=0).fit(X, y)
+    assert [type(s).__name__ for _, s in model.best_estimator_.steps] == [
+        "StandardScaler", "KNeighborsClassifier"]
+
+
+def test_works_in_pipeline_clone_and_cross_val_score(iris):
+    X, y = iris
+    model = HyperoptClassifier(classifier=any_classifier("clf"), max_evals=3, random_state=0)
+    assert clone(model).get_params()["max_evals"] == 3
+    pipeline = make_pipeline(StandardScaler(), model).fit(X, y)
+    assert pipeline.score(X, y) > 0.8
+    scores = cross_val_score(model, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.8
+
+
+def test_dataframe_gives_feature_names(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    model = HyperoptClassifier(max_evals=3, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(model.feature_names_in_, ["sl", "sw", "pl", "pw"])
+    assert model.score(frame, y) > 0.8
+
+
+def test_nan_in_x_is_imputed(iris):
+    X, y = iris
+    X = X.copy()
+    X[::7, 1] = np.nan
+    model = HyperoptClassifier(classifier="logistic_regression", max_evals=3, random_state=0).fit(X, y)
+    assert type(model.best_estimator_.steps[0][1]).__name__ == "SimpleImputer"
+    assert model.score(X, y) > 0.8
+
+
+def test_parallel_trials(iris):
+    X, y = iris
+    model = HyperoptClassifier(max_evals=6, n_jobs=2, random_state=0).fit(X, y)
+    assert len(model.trials_) == 6 and model.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda X, y: (HyperoptClassifier(max_evals=2), X, y[:-1]), ValueError, "inconsistent numbers of samples"),
+    (lambda X, y: (HyperoptRegressor(max_evals=2), X, np.where(np.arange(len(y)) == 3, np.nan, y)),
+     ValueError, "y contains NaN"),
+    (lambda X, y: (HyperoptClassifier(max_evals=2), X, np.array([None] + ["a"] * (len(y) - 1), dtype=object)),
+     ValueError, "missing values"),
+    (lambda X, y: (HyperoptClassifier(max_evals=2), X[:0], y[:0]), ValueError, "0 sample"),
+    (lambda X, y: (HyperoptRegressor(max_evals=2), X, np.array(["a", "b", "c"])[y]),
+     ValueError, "needs numeric targets"),
+    (lambda X, y: (HyperoptClassifier(max_evals=2), X, np.zeros(len(y))), ValueError, "single class"),
+    (lambda X, y: (HyperoptClassifier(max_evals=0), X, y), InvalidParameterError,
+     r"'max_evals' parameter of HyperoptClassifier must be an int in the range \[1, inf\). Got 0"),
+    (lambda X, y: (HyperoptClassifier(cv=1), X, y), InvalidParameterError, "'cv' parameter"),
+    (lambda X, y: (HyperoptClassifier(classifier="random_forrest_classifier"), X, y), ValueError,
+     "Unknown classification component 'random_forrest_classifier'. Did you mean 'random_forest_classifier'"),
+    (lambda X, y: (HyperoptEstimator(classifier="svc", regressor="svr"), X, y), ValueError, "not both"),
+])
+def test_bad_input_gives_clear_errors(iris, make, error, message):
+    X, y = iris
+    model, X_bad, y_bad = make(X, y)
+    with pytest.raises(error, match=message):
+        model.fit(X_bad, y_bad)
+
+
+def test_unknown_component_parameter_is_named():
+    with pytest.raises(InvalidParameterError, match="no parameter 'n_estimatorz'"):
+        random_forest_classifier("rf", n_estimatorz=10)
+
+
+def test_predict_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        HyperoptClassifier().predict(np.zeros((2, 3)))
