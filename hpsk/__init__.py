@@ -1,7 +1,7 @@
 """hpsk: a scikit-learn AutoML estimator with its own TPE search core."""
 
 from . import hp
-from .algorithms import rand
+from .algorithms import anneal, mix, rand, tpe
 from .estimator import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
 from .exceptions import AllTrialsFailed, DuplicateLabelError, InvalidParameterError
 from .optimize import fmin
@@ -16,6 +16,9 @@ __all__ = [
     "HyperoptClassifier",
     "HyperoptRegressor",
     "rand",
+    "tpe",
+    "anneal",
+    "mix",
     "fmin",
     "space_eval",
     "Trial",

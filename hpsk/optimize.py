@@ -26,7 +26,7 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed
 
 from ._validation import Interval, InstanceOf, validate_params
-from .algorithms import rand
+from .algorithms import tpe
 from .exceptions import AllTrialsFailed
 from .space import CompiledSpace, compile_space
 from .trials import STATUS_FAIL, STATUS_OK, STATUS_TIMEOUT, Trials
@@ -448,8 +448,4 @@ def search(
 
 
 def _default_algo() -> Algorithm:
-    try:
-        from .algorithms import tpe
-    except ImportError:
-        return rand.suggest
     return tpe.suggest

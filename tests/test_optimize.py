@@ -4,7 +4,6 @@ import math
 import os
 import time
 
-import numpy as np
 import pytest
 
 from hpsk import STATUS_FAIL, STATUS_OK, AllTrialsFailed, InvalidParameterError, Trials, fmin, hp, rand, space_eval

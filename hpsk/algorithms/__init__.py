@@ -1,6 +1,11 @@
-"""Search algorithms: pure ``suggest(space, history, n, rng) -> list of points``."""
+"""Search algorithms: pure ``suggest(space, history, n, rng) -> list of points``.
 
-from . import rand
+``rand`` (random search), ``tpe`` (Tree-structured Parzen Estimator, the
+default), ``anneal`` (search around the best points) and ``mix`` (a
+probabilistic mixture of the others).
+"""
+
+from . import anneal, mix, rand, tpe
 from ._history import FAILED, OK, PENDING, History
 
-__all__ = ["rand", "History", "OK", "FAILED", "PENDING"]
+__all__ = ["rand", "tpe", "anneal", "mix", "History", "OK", "FAILED", "PENDING"]
