@@ -3,6 +3,7 @@
 from . import hp
 from .algorithms import anneal, mix, rand, tpe
 from .estimator import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
+from .evaluation import nested_cross_validate
 from .exceptions import AllTrialsFailed, DuplicateLabelError, InvalidParameterError
 from .optimize import fmin
 from .space import space_eval
@@ -20,6 +21,7 @@ __all__ = [
     "anneal",
     "mix",
     "fmin",
+    "nested_cross_validate",
     "space_eval",
     "Trial",
     "Trials",

@@ -13,16 +13,26 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, get_scorer, get_scorer_names, r2_score
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import HasMethods, InstanceOf, Interval, Options, validate_params
-from .evaluation import PipelineObjective, assemble_pipeline, describe_steps, make_splitter, seed_pipeline
+from .evaluation import (
+    PipelineObjective,
+    ValidationScorer,
+    assemble_pipeline,
+    cv_results,
+    describe_steps,
+    make_splitter,
+    reshuffled,
+    seed_pipeline,
+)
 from .exceptions import AllTrialsFailed
-from .optimize import as_generator, effective_n_jobs, search
+from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
 from .space import Build, Choice, compile_space
 from .trials import Trials
 
@@ -30,6 +40,10 @@ __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
 
 # Share of ``time_budget`` kept back from the search for the final refit.
 _REFIT_RESERVE = 0.1
+# Share of ``time_budget`` kept back for re-evaluating the top candidates.
+_REEVALUATE_RESERVE = 0.1
+# Re-evaluation costs at most this share of the search's fits.
+_REEVALUATE_SHARE = 0.2
 
 
 def _best_has(method: str) -> Callable[[Any], bool]:
@@ -86,6 +100,27 @@ def _resolve_component(value: Any, role: str) -> Any:
     return function(value)
 
 
+def _check_sample_weight(sample_weight: Any, n_samples: int, owner: str) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.ndim != 1 or len(weights) != n_samples:
+        raise ValueError(f"{owner}: sample_weight has shape {weights.shape} but X has {n_samples} "
+                         "samples; it needs one weight per sample.")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"{owner}: sample_weight must be finite and >= 0.")
+    return weights
+
+
+def _check_groups(groups: Any, n_samples: int, owner: str) -> np.ndarray | None:
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n_samples:
+        raise ValueError(f"{owner}: groups has shape {groups.shape} but X has {n_samples} samples.")
+    return groups
+
+
 def _check_target(y: np.ndarray, owner: str) -> None:
     """Clear errors for targets no learner can use."""
     if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
@@ -140,6 +175,8 @@ class HyperoptEstimator(BaseEstimator):
     loss_fn : callable, optional
         hyperopt-sklearn's ``loss_fn(y_true, y_pred)``, lower is better;
         replaces ``scoring``.
+    continuous_loss_fn : bool, default=False
+        Give ``loss_fn`` the predicted probabilities instead of labels.
     scoring : str or callable, optional
         A scikit-learn scorer; default accuracy (classification) or R^2
         (regression), i.e. what :meth:`score` reports.
@@ -147,6 +184,12 @@ class HyperoptEstimator(BaseEstimator):
         Validation of each trial: ``k`` for (stratified) k-fold, a float for a
         (stratified) holdout fraction, any scikit-learn splitter, or "auto"
         (5-fold up to 1,000 samples, 3-fold up to 5,000, a 20 % holdout above).
+    reevaluate_top : int, default=5
+        After the search, this many best candidates are re-scored on fresh
+        shuffles of the same validation scheme and the winner is chosen on all
+        its scores, which guards against a lucky split. The extra cost is at
+        most a fifth of the search's fits and a tenth of ``time_budget``;
+        ``0`` chooses the best search score directly.
     refit : bool, default=True
         Refit the best pipeline on the whole data.
     n_jobs : int, optional
@@ -167,11 +210,20 @@ class HyperoptEstimator(BaseEstimator):
     best_params_ : dict
         The winner's hyperparameters by label, choices shown by option name.
     best_score_ : float
-        Mean validation score of the winner (minus its loss).
+        Mean validation score of the winner over all its splits (search and
+        re-evaluation).
     best_index_ : int
         Index of the winning trial in ``trials_``.
     trials_ : Trials
         Every trial, with its point, loss, status and error.
+    cv_results_ : dict of arrays
+        scikit-learn's layout (``params``, ``mean_test_score``,
+        ``std_test_score``, ``split{k}_test_score``, ``rank_test_score``,
+        ``mean_fit_time``) plus ``status``, ``learner``, ``preprocessing`` and
+        ``error``: ``pandas.DataFrame(est.cv_results_)`` is a leaderboard.
+    reevaluation_ : dict of arrays or None
+        The re-evaluated candidates: ``tid``, ``search_score``,
+        ``fresh_score`` and ``combined_score``.
     classes_ : ndarray
         Class labels (classification only).
     n_features_in_ : int
@@ -196,6 +248,8 @@ class HyperoptEstimator(BaseEstimator):
         "time_budget": [Interval(numbers.Real, 0, None, "neither"), None],
         "trial_timeout": [Interval(numbers.Real, 0, None, "neither"), None],
         "loss_fn": [callable, None],
+        "continuous_loss_fn": [InstanceOf((bool,), "a bool")],
+        "reevaluate_top": [Interval(numbers.Integral, 0, None)],
         "scoring": [InstanceOf((str,), "a str"), callable, None],
         "cv": [Interval(numbers.Integral, 2, None), Interval(numbers.Real, 0, 1, "neither"),
                Options(("auto",)), HasMethods(("split", "get_n_splits")),
@@ -219,8 +273,10 @@ class HyperoptEstimator(BaseEstimator):
         time_budget: float | None = None,
         trial_timeout: float | None = None,
         loss_fn: Callable | None = None,
+        continuous_loss_fn: bool = False,
         scoring: Any = None,
         cv: Any = "auto",
+        reevaluate_top: int = 5,
         refit: bool = True,
         n_jobs: int | None = None,
         random_state: int | None = None,
@@ -236,8 +292,10 @@ class HyperoptEstimator(BaseEstimator):
         self.time_budget = time_budget
         self.trial_timeout = trial_timeout
         self.loss_fn = loss_fn
+        self.continuous_loss_fn = continuous_loss_fn
         self.scoring = scoring
         self.cv = cv
+        self.reevaluate_top = reevaluate_top
         self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -311,8 +369,77 @@ class HyperoptEstimator(BaseEstimator):
         self.classes_ = encoder.classes_
         return y, encoder.transform(y)
 
-    def fit(self, X: Any, y: Any) -> "HyperoptEstimator":
+    def _resolve_cv(self, groups: Any, valid_size: float | None, n_folds: int | None,
+                    cv_shuffle: bool | None) -> Any:
+        """``cv``, or hyperopt-sklearn's ``fit`` keywords mapped onto it."""
+        if n_folds is not None:
+            if cv_shuffle is False:
+                return GroupKFold(n_folds) if groups is not None else KFold(n_folds)
+            return n_folds
+        if valid_size is not None:
+            return valid_size
+        return self.cv
+
+    def _splits(self, cv: Any, X: Any, y: np.ndarray, groups: Any, task: str,
+                seed: int | None) -> tuple[Any, list]:
+        classification = task == "classification"
+        min_class_count = int(np.bincount(y).min()) if classification else None
+        splitter = make_splitter(cv, classification=classification, n_samples=X.shape[0],
+                                 random_state=seed, groups=groups is not None,
+                                 min_class_count=min_class_count)
+        try:
+            return splitter, list(splitter.split(X, y, groups))
+        except ValueError as error:
+            raise ValueError(f"{type(self).__name__}: cannot split the data with cv={cv!r}: "
+                             f"{error}") from None
+
+    def _scorer(self, task: str) -> ValidationScorer:
+        scoring = self.scoring
+        if isinstance(scoring, str):
+            try:
+                get_scorer(scoring)
+            except ValueError:
+                close = difflib.get_close_matches(scoring, get_scorer_names(), n=3)
+                hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+                raise ValueError(f"{type(self).__name__}: unknown scoring {scoring!r}.{hint} "
+                                 "See sklearn.metrics.get_scorer_names().") from None
+        if scoring is None and self.loss_fn is None:
+            scoring = "accuracy" if task == "classification" else "r2"
+        return ValidationScorer(scoring, self.loss_fn, self.continuous_loss_fn)
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        groups: Any = None,
+        sample_weight: Any = None,
+        *,
+        valid_size: float | None = None,
+        n_folds: int | None = None,
+        cv_shuffle: bool | None = None,
+        kfolds_group: Any = None,
+        warm_start: bool = False,
+    ) -> "HyperoptEstimator":
         """Search for the best pipeline on ``X, y`` and refit it.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        groups : array-like of shape (n_samples,), optional
+            Group labels: no group is split between training and validation
+            (grouped k-fold or holdout unless ``cv`` is a splitter).
+        sample_weight : array-like of shape (n_samples,), optional
+            Passed to every learner whose ``fit`` takes it, and to the scorer.
+        valid_size, n_folds, cv_shuffle, kfolds_group : optional
+            hyperopt-sklearn's keywords, mapped onto ``cv`` and ``groups``:
+            ``n_folds`` -> k-fold (unshuffled if ``cv_shuffle=False``),
+            ``valid_size`` -> a holdout of that fraction (shuffled and
+            stratified, unlike hyperopt-sklearn's last-rows holdout),
+            ``kfolds_group`` -> ``groups`` (honoured for classifiers too).
+        warm_start : bool, default=False
+            Continue the previous search: keep its trials and run
+            ``max_evals`` more.
 
         Returns
         -------
@@ -320,8 +447,11 @@ class HyperoptEstimator(BaseEstimator):
         """
         start = time.monotonic()
         self._validate()
+        groups = kfolds_group if groups is None else groups
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
                              dtype="numeric", multi_output=True, y_numeric=False)
+        weights = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
+        groups = _check_groups(groups, X.shape[0], type(self).__name__)
         task = self._task(np.asarray(y))
         y, y_encoded = self._prepare_targets(y, task)
         if task == "regression" and hasattr(self, "classes_"):
@@ -332,24 +462,16 @@ class HyperoptEstimator(BaseEstimator):
 
         rng = as_generator(self.random_state)
         seed = None if self.random_state is None else int(rng.integers(2**31 - 1))
-        splitter = make_splitter(self.cv, classification=task == "classification",
-                                 n_samples=X.shape[0], random_state=seed)
-        try:
-            splits = list(splitter.split(X, y_encoded if y_encoded is not None else y))
-        except ValueError as error:
-            raise ValueError(f"{type(self).__name__}: cannot split the data with cv={self.cv!r}: "
-                             f"{error}") from None
-        scoring = self.scoring
-        if scoring is None and self.loss_fn is None:
-            scoring = "accuracy" if task == "classification" else "r2"
-        objective = PipelineObjective(X, y, y_encoded, splits, scoring, self.loss_fn, seed)
+        cv = self._resolve_cv(groups, valid_size, n_folds, cv_shuffle)
+        splitter, splits = self._splits(cv, X, y_encoded if y_encoded is not None else y, groups,
+                                        task, seed)
+        objective = PipelineObjective(X, y, y_encoded, splits, self._scorer(task), seed, weights)
 
-        deadline = None
-        if self.time_budget is not None:
-            deadline = start + self.time_budget * (1 - _REFIT_RESERVE) if self.refit else start + self.time_budget
-        trials = Trials()
-        search(objective, space, algo=self.algo, max_evals=self.max_evals, trials=trials, rng=rng,
-               deadline=deadline, show_progressbar=bool(self.verbose),
+        reserve = (_REFIT_RESERVE if self.refit else 0.0) + (_REEVALUATE_RESERVE if self.reevaluate_top else 0.0)
+        deadline = None if self.time_budget is None else start + self.time_budget * (1 - reserve)
+        trials = self.trials_ if warm_start and hasattr(self, "trials_") else Trials()
+        search(objective, space, algo=self.algo, max_evals=len(trials) + self.max_evals, trials=trials,
+               rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
                n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout)
         self.trials_ = trials
         if trials.n_ok == 0:
@@ -357,20 +479,66 @@ class HyperoptEstimator(BaseEstimator):
                 f"{type(self).__name__}: all {len(trials)} trials failed. "
                 f"The first error was: {trials.first_error()}"
             )
-        best = trials.best_trial
+        self._space_ = space
+        self.cv_results_ = cv_results(trials, lambda point: _readable_point(space, point))
+        final_deadline = None if self.time_budget is None else start + self.time_budget * (1 - _REFIT_RESERVE)
+        best, best_score = self._select(trials, space, objective, splitter, groups, seed, final_deadline)
         self.best_index_ = best.tid
-        self.best_score_ = -best.loss
+        self.best_score_ = best_score
         self.best_params_ = _readable_point(space, best.point)
         self._best_point_ = dict(best.point)
-        self._space_ = space
         if self.refit:
             pipeline = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
             targets = objective.targets_for(pipeline)
             self._encoded_labels_ = targets is y_encoded and y_encoded is not None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", category=ConvergenceWarning)
-                self.best_estimator_ = pipeline.fit(X, targets)
+                self.best_estimator_ = pipeline.fit(X, targets, **objective.fit_params(pipeline))
         return self
+
+    def _select(self, trials: Trials, space: Any, objective: PipelineObjective, splitter: Any,
+                groups: Any, seed: int | None, deadline: float | None) -> tuple[Any, float]:
+        """Choose the winner, re-evaluating the top candidates on fresh splits.
+
+        The best of many noisy validation scores is biased upwards, and more so
+        the more trials there are; re-scoring the few best on new shuffles and
+        choosing on all their scores picks a candidate that is good rather
+        than lucky. The re-evaluation costs at most ``_REEVALUATE_SHARE`` of
+        the search's fits (at most three fresh repeats).
+        """
+        ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.tid))
+        n_top = min(self.reevaluate_top, int(_REEVALUATE_SHARE * len(trials)), len(ranked))
+        self.reevaluation_ = None
+        if n_top < 2:
+            return ranked[0], -ranked[0].loss
+        repeats = max(1, min(3, int(_REEVALUATE_SHARE * len(trials) / n_top)))
+        fresh_splits = []
+        for repeat in range(repeats):
+            fresh = reshuffled(splitter, None if seed is None else seed + 1 + repeat)
+            if fresh is None:  # a splitter that does not shuffle: nothing new to learn
+                return ranked[0], -ranked[0].loss
+            fresh_splits += list(fresh.split(objective.X, objective.y_encoded if objective.y_encoded
+                                             is not None else objective.y, groups))
+        fresh_objective = objective.with_splits(fresh_splits)
+        records = []
+        for trial in ranked[:n_top]:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            outcome = evaluate_objective(fresh_objective, space.space, trial.point)
+            if outcome["status"] != "ok":
+                continue
+            scores = list(trial.result["scores"]) + list(outcome["result"]["scores"])
+            records.append((trial, -trial.loss, -outcome["loss"], float(np.mean(scores))))
+        if not records:
+            return ranked[0], -ranked[0].loss
+        self.reevaluation_ = {
+            "tid": np.array([r[0].tid for r in records]),
+            "search_score": np.array([r[1] for r in records]),
+            "fresh_score": np.array([r[2] for r in records]),
+            "combined_score": np.array([r[3] for r in records]),
+        }
+        winner = max(records, key=lambda r: (r[3], -r[0].tid))
+        return winner[0], winner[3]
 
     # ---- hyperopt-sklearn's reading API ---------------------------------
 

@@ -13,9 +13,11 @@ the search is not misled by split-to-split noise.
 
 from __future__ import annotations
 
+import copy
 import numbers
 import time
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -23,21 +25,29 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
     KFold,
     ShuffleSplit,
+    StratifiedGroupKFold,
     StratifiedKFold,
     StratifiedShuffleSplit,
     check_cv,
 )
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import has_fit_parameter
 from threadpoolctl import threadpool_limits
 
 __all__ = [
     "PipelineObjective",
+    "ValidationScorer",
     "assemble_pipeline",
+    "cv_results",
+    "nested_cross_validate",
     "describe_steps",
     "make_splitter",
+    "reshuffled",
     "needs_encoded_labels",
     "seed_pipeline",
 ]
@@ -45,29 +55,62 @@ __all__ = [
 Splits = Sequence[tuple[np.ndarray, np.ndarray]]
 
 
-def make_splitter(cv: Any, *, classification: bool, n_samples: int, random_state: int | None) -> Any:
+def make_splitter(
+    cv: Any,
+    *,
+    classification: bool,
+    n_samples: int,
+    random_state: int | None,
+    groups: bool = False,
+    min_class_count: int | None = None,
+) -> Any:
     """A scikit-learn splitter from hpsk's ``cv`` argument.
 
-    ``int`` -> (stratified) shuffled k-fold; ``float`` in (0, 1) -> one
-    (stratified) shuffled holdout of that fraction; ``"auto"`` -> 5-fold up to
-    1,000 samples, 3-fold up to 5,000, and a 20 % holdout beyond (so one trial
-    costs at most about three fits on small data, one on large data); any
-    splitter or iterable of splits is used as given.
+    ``int`` -> shuffled k-fold (stratified for classification; grouped when
+    ``groups``); ``float`` in (0, 1) -> one shuffled holdout of that fraction
+    (stratified or grouped likewise); ``"auto"`` -> 5-fold up to 1,000
+    samples, 3-fold up to 5,000, and a 20 % holdout beyond, so a trial costs
+    about five fits on small data and one on large data (fewer folds when the
+    smallest class is smaller); any splitter or iterable of splits is used as
+    given.
+
+    Raises
+    ------
+    ValueError
+        When stratified k-fold asks for more folds than the smallest class has
+        members.
     """
     if isinstance(cv, str) and cv == "auto":
-        if n_samples <= 1000:
-            cv = 5
-        elif n_samples <= 5000:
-            cv = 3
-        else:
-            cv = 0.2
+        cv = 5 if n_samples <= 1000 else 3 if n_samples <= 5000 else 0.2
+        if isinstance(cv, int) and classification and min_class_count is not None:
+            cv = max(2, min(cv, min_class_count))
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        if groups:
+            kind = StratifiedGroupKFold if classification else GroupKFold
+            return kind(n_splits=int(cv), shuffle=True, random_state=random_state)
+        if classification and min_class_count is not None and cv > min_class_count:
+            raise ValueError(
+                f"cv={cv} asks for more folds than the smallest class has samples "
+                f"({min_class_count}); use cv <= {min_class_count}, a holdout fraction, "
+                "or merge rare classes."
+            )
         kind = StratifiedKFold if classification else KFold
         return kind(n_splits=int(cv), shuffle=True, random_state=random_state)
     if isinstance(cv, numbers.Real) and not isinstance(cv, bool):
+        if groups:
+            return GroupShuffleSplit(n_splits=1, test_size=float(cv), random_state=random_state)
         kind = StratifiedShuffleSplit if classification else ShuffleSplit
         return kind(n_splits=1, test_size=float(cv), random_state=random_state)
     return check_cv(cv, classifier=classification)
+
+
+def reshuffled(splitter: Any, random_state: int | None) -> Any | None:
+    """The same splitter with another shuffle, or ``None`` if it does not shuffle."""
+    if not hasattr(splitter, "random_state") or getattr(splitter, "shuffle", True) is False:
+        return None
+    fresh = copy.copy(splitter)
+    fresh.random_state = random_state
+    return fresh
 
 
 def needs_encoded_labels(estimator: Any) -> bool:
@@ -127,6 +170,35 @@ def describe_steps(pipeline: Pipeline) -> tuple[str, list[str]]:
     return names[-1], names[:-1]
 
 
+@dataclass(frozen=True)
+class ValidationScorer:
+    """How a fitted pipeline is scored on held-out data (higher is better).
+
+    A scikit-learn ``scoring`` (name or callable), or hyperopt-sklearn's
+    ``loss_fn(y_true, y_pred)`` (lower is better; the score is its negative),
+    given probabilities instead of labels when ``continuous_loss_fn``.
+    """
+
+    scoring: str | Callable | None = None
+    loss_fn: Callable | None = None
+    continuous_loss_fn: bool = False
+
+    def __call__(self, fitted: Pipeline, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
+        if self.loss_fn is not None:
+            if self.continuous_loss_fn:
+                if not hasattr(fitted, "predict_proba"):
+                    raise ValueError(f"continuous_loss_fn=True needs predict_proba, which "
+                                     f"{type(fitted.steps[-1][1]).__name__} does not have.")
+                predictions = fitted.predict_proba(X)
+            else:
+                predictions = fitted.predict(X)
+            return -float(self.loss_fn(y, predictions))
+        scorer = check_scoring(fitted, scoring=self.scoring)
+        if sample_weight is None:
+            return float(scorer(fitted, X, y))
+        return float(scorer(fitted, X, y, sample_weight=sample_weight))
+
+
 class PipelineObjective:
     """The loss of a configuration: minus its mean validation score.
 
@@ -139,12 +211,11 @@ class PipelineObjective:
     y_encoded : ndarray or None
         ``y`` as integer codes, for learners that need them (XGBoost).
     splits : list of (train, validation) index arrays
-    scoring : str, callable or None
-        A scikit-learn scorer; ignored when ``loss_fn`` is given.
-    loss_fn : callable or None
-        hyperopt-sklearn's ``loss_fn(y_true, y_pred)``, lower is better.
+    scorer : ValidationScorer
     seed : int or None
         ``random_state`` for every step that has one.
+    sample_weight : ndarray or None
+        Passed to the learner's ``fit`` when it accepts one, and to the scorer.
     """
 
     def __init__(
@@ -153,13 +224,18 @@ class PipelineObjective:
         y: np.ndarray,
         y_encoded: np.ndarray | None,
         splits: Splits,
-        scoring: str | Callable | None,
-        loss_fn: Callable | None,
+        scorer: ValidationScorer,
         seed: int | None,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         self.X, self.y, self.y_encoded = X, y, y_encoded
         self.splits = splits
-        self.scoring, self.loss_fn, self.seed = scoring, loss_fn, seed
+        self.scorer, self.seed, self.sample_weight = scorer, seed, sample_weight
+
+    def with_splits(self, splits: Splits) -> "PipelineObjective":
+        """The same objective on other splits (for re-evaluating candidates)."""
+        return PipelineObjective(self.X, self.y, self.y_encoded, splits, self.scorer, self.seed,
+                                 self.sample_weight)
 
     def pipeline(self, params: Any) -> Pipeline:
         return seed_pipeline(clone(assemble_pipeline(params)), self.seed)
@@ -169,14 +245,20 @@ class PipelineObjective:
             return self.y_encoded
         return self.y
 
-    def _score(self, fitted: Pipeline, X: Any, y: np.ndarray) -> float:
-        if self.loss_fn is not None:
-            return -float(self.loss_fn(y, fitted.predict(X)))
-        return float(check_scoring(fitted, scoring=self.scoring)(fitted, X, y))
+    def fit_params(self, pipeline: Pipeline, rows: np.ndarray | None = None) -> dict[str, Any]:
+        """``sample_weight`` routed to the learner, when it takes one."""
+        if self.sample_weight is None:
+            return {}
+        name, learner = pipeline.steps[-1]
+        if not has_fit_parameter(learner, "sample_weight"):
+            return {}
+        weights = self.sample_weight if rows is None else self.sample_weight[rows]
+        return {f"{name}__sample_weight": weights}
 
     def __call__(self, params: Any) -> dict[str, Any]:
         pipeline = self.pipeline(params)
         y = self.targets_for(pipeline)
+        weights = self.sample_weight
         scores, fit_times = [], []
         # One native thread per trial: parallelism comes from running trials
         # side by side (n_jobs), and OpenMP pools that spin-wait on a busy
@@ -186,18 +268,133 @@ class PipelineObjective:
             for train, validation in self.splits:
                 fold = clone(pipeline)
                 start = time.perf_counter()
-                fold.fit(_safe_indexing(self.X, train), y[train])
+                fold.fit(_safe_indexing(self.X, train), y[train], **self.fit_params(fold, train))
                 fit_times.append(time.perf_counter() - start)
-                scores.append(self._score(fold, _safe_indexing(self.X, validation), y[validation]))
+                scores.append(self.scorer(fold, _safe_indexing(self.X, validation), y[validation],
+                                          None if weights is None else weights[validation]))
         mean = float(np.mean(scores))
         learner, preprocessing = describe_steps(pipeline)
         return {
             "loss": -mean,
             "status": "ok" if np.isfinite(mean) else "fail",
-            "error": None if np.isfinite(mean) else f"the validation score is {mean!r}",
+            "error": None if np.isfinite(mean) else f"non-finite validation score ({mean!r})",
             "scores": scores,
             "fit_time": float(np.mean(fit_times)),
             "learner": learner,
             "preprocessing": preprocessing,
-            "classifier": is_classifier(pipeline),
         }
+
+
+def cv_results(trials: Any, readable_params: Callable[[dict], dict]) -> dict[str, Any]:
+    """scikit-learn's ``cv_results_`` layout, one entry per trial.
+
+    Keys: ``params``, ``mean_test_score``, ``std_test_score``,
+    ``split{k}_test_score``, ``mean_fit_time``, ``rank_test_score`` (failed
+    trials rank last), plus ``status``, ``learner``, ``preprocessing`` and
+    ``error``. ``pandas.DataFrame(cv_results_)`` is a leaderboard.
+    """
+    rows = list(trials)
+    n_splits = max((len(t.result.get("scores", [])) for t in rows), default=0)
+    splits = np.full((len(rows), n_splits), np.nan)
+    for i, trial in enumerate(rows):
+        scores = trial.result.get("scores", []) if trial.ok else []
+        splits[i, : len(scores)] = scores
+    mean = np.array([-t.loss if t.ok else np.nan for t in rows])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        std = np.nanstd(splits, axis=1) if n_splits else np.full(len(rows), np.nan)
+    order = np.lexsort((np.arange(len(rows)), np.where(np.isnan(mean), np.inf, -mean)))
+    rank = np.empty(len(rows), dtype=np.int32)
+    rank[order] = np.arange(1, len(rows) + 1)
+    results: dict[str, Any] = {
+        "params": [readable_params(t.point) for t in rows],
+        "mean_test_score": mean,
+        "std_test_score": np.where(np.isnan(mean), np.nan, std),
+        "rank_test_score": rank,
+        "mean_fit_time": np.array([t.result.get("fit_time", np.nan) for t in rows], dtype=float),
+        "status": np.array([t.status for t in rows], dtype=object),
+        "learner": np.array([t.result.get("learner") for t in rows], dtype=object),
+        "preprocessing": np.array([" -> ".join(t.result.get("preprocessing") or []) for t in rows],
+                                  dtype=object),
+        "error": np.array([t.error for t in rows], dtype=object),
+    }
+    for k in range(n_splits):
+        results[f"split{k}_test_score"] = splits[:, k]
+    return results
+
+
+def nested_cross_validate(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    *,
+    cv: Any = 5,
+    groups: Any = None,
+    scoring: str | Callable | None = None,
+    random_state: int | None = None,
+) -> dict[str, Any]:
+    """An honest estimate of the whole search: the search runs inside each outer fold.
+
+    The best inner score of a search is optimistic: the more configurations
+    it tries, the more one of them looks good by chance. Scoring the refitted
+    winner on an outer fold it never saw measures what the procedure really
+    delivers; ``optimism`` is the gap.
+
+    Parameters
+    ----------
+    estimator : HyperoptEstimator
+        Cloned for each outer fold.
+    X, y : array-like
+    cv : int or splitter, default=5
+        Outer folds ((stratified) shuffled k-fold for an int).
+    groups : array-like, optional
+        Groups for the outer and (through ``fit``) the inner splits.
+    scoring : str or callable, optional
+        Outer score; default the estimator's ``score`` (accuracy or R^2).
+    random_state : int, optional
+        Shuffles the outer folds.
+
+    Returns
+    -------
+    dict
+        ``test_score`` (outer scores), ``inner_best_score`` (each search's
+        ``best_score_``), ``pipelines`` (each winner described), ``fit_time``,
+        ``optimism`` (mean inner best minus mean outer score), and the means.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from hpsk import HyperoptClassifier, nested_cross_validate
+    >>> X, y = load_iris(return_X_y=True)
+    >>> result = nested_cross_validate(HyperoptClassifier(max_evals=3, random_state=0), X, y, cv=3)
+    >>> len(result["test_score"])
+    3
+    """
+    y_array = np.asarray(y)
+    splitter = make_splitter(cv, classification=is_classifier(estimator), n_samples=len(y_array),
+                             random_state=random_state)
+    outer_scores, inner_scores, pipelines, fit_times = [], [], [], []
+    for train, test in splitter.split(X, y_array, groups):
+        model = clone(estimator)
+        start = time.perf_counter()
+        fit_kwargs = {} if groups is None else {"groups": _safe_indexing(np.asarray(groups), train)}
+        model.fit(_safe_indexing(X, train), y_array[train], **fit_kwargs)
+        fit_times.append(time.perf_counter() - start)
+        X_test, y_test = _safe_indexing(X, test), y_array[test]
+        if scoring is None:
+            outer_scores.append(float(model.score(X_test, y_test)))
+        else:
+            outer_scores.append(float(check_scoring(model, scoring=scoring)(model, X_test, y_test)))
+        inner_scores.append(float(model.best_score_))
+        learner, preprocessing = describe_steps(model.best_estimator_)
+        pipelines.append(" -> ".join(preprocessing + [learner]))
+    outer, inner = np.array(outer_scores), np.array(inner_scores)
+    return {
+        "test_score": outer,
+        "inner_best_score": inner,
+        "pipelines": pipelines,
+        "fit_time": np.array(fit_times),
+        "mean_test_score": float(outer.mean()),
+        "mean_inner_best_score": float(inner.mean()),
+        "optimism": float(inner.mean() - outer.mean()),
+    }
