@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._validation import HasMethods, InstanceOf, Interval, Options, validate_params
 from .evaluation import (
@@ -34,6 +34,7 @@ from .evaluation import (
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
 from .space import Build, Choice, compile_space
+from .tabular import column_kinds, column_preprocessing, is_frame, prepare_frame
 from .trials import Trials
 
 __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
@@ -333,7 +334,20 @@ class HyperoptEstimator(BaseEstimator):
         if self.classifier is not None and self.regressor is not None:
             raise ValueError(f"{type(self).__name__}: give either 'classifier' or 'regressor', not both.")
 
-    def _search_space(self, task: str, has_nan: bool) -> Any:
+    def _validate_input(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Check ``X`` and ``y``; DataFrames keep their columns (see :mod:`hpsk.tabular`)."""
+        owner = type(self).__name__
+        self._frame_input_ = is_frame(X)
+        if not self._frame_input_:
+            return validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
+                                 dtype="numeric", multi_output=True, y_numeric=False)
+        validate_data(self, X, y, skip_check_array=True)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"{owner}: X has shape {X.shape}; it needs at least one sample and one column.")
+        check_consistent_length(X, y)
+        return prepare_frame(X, owner), (y.to_numpy() if hasattr(y, "to_numpy") else y)
+
+    def _search_space(self, task: str, X: Any) -> Any:
         if self.space is not None:
             return self.space
         learner = self.classifier if task == "classification" else self.regressor
@@ -342,9 +356,13 @@ class HyperoptEstimator(BaseEstimator):
                          else _resolve_component(self.preprocessing, "preprocessing"))
         ex_preprocs = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else (
             [] if self.ex_preprocs is None else [self.ex_preprocs])
-        if has_nan:
-            # Most learners reject NaN; a median imputer first keeps every
-            # trial valid (the column-aware preprocessing refines this).
+        if self._frame_input_:
+            kinds = column_kinds(X)
+            if kinds.needs_columns or X.isna().to_numpy().any():
+                columns = column_preprocessing("columns", kinds, classification=task == "classification")
+                ex_preprocs = [columns] + ex_preprocs
+        elif np.isnan(X.data if issparse(X) else X).any():
+            # Most learners reject NaN; a median imputer first keeps every trial valid.
             ex_preprocs = [SimpleImputer(strategy="median")] + ex_preprocs
         return {"learner": learner, "preprocessing": preprocessing, "ex_preprocs": ex_preprocs}
 
@@ -448,8 +466,7 @@ class HyperoptEstimator(BaseEstimator):
         start = time.monotonic()
         self._validate()
         groups = kfolds_group if groups is None else groups
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
-                             dtype="numeric", multi_output=True, y_numeric=False)
+        X, y = self._validate_input(X, y)
         weights = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
         groups = _check_groups(groups, X.shape[0], type(self).__name__)
         task = self._task(np.asarray(y))
@@ -457,8 +474,7 @@ class HyperoptEstimator(BaseEstimator):
         if task == "regression" and hasattr(self, "classes_"):
             del self.classes_
         self._task_ = task
-        has_nan = bool(np.isnan(X.data if issparse(X) else X).any())
-        space = compile_space(self._search_space(task, has_nan))
+        space = compile_space(self._search_space(task, X))
 
         rng = as_generator(self.random_state)
         seed = None if self.random_state is None else int(rng.integers(2**31 - 1))
@@ -566,6 +582,12 @@ class HyperoptEstimator(BaseEstimator):
         return self.best_estimator_
 
     def _checked(self, X: Any) -> Any:
+        if getattr(self, "_frame_input_", False):
+            if not is_frame(X):
+                raise ValueError(f"{type(self).__name__} was fitted on a DataFrame; pass a DataFrame "
+                                 f"with the columns {list(self.feature_names_in_)} to predict.")
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return prepare_frame(X, type(self).__name__)
         return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
                              ensure_all_finite="allow-nan", dtype="numeric")
 
