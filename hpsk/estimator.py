@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 
 from ._validation import HasMethods, InstanceOf, Interval, Options, validate_params
 from .evaluation import (
@@ -53,7 +53,8 @@ def _best_has(method: str) -> Callable[[Any], bool]:
     def check(self: "HyperoptEstimator") -> bool:
         if hasattr(self, "best_estimator_"):
             return hasattr(self.best_estimator_, method)
-        return True
+        # Before fit: a regressor's winner never has probabilities or decisions.
+        return method == "predict" or not isinstance(self, RegressorMixin)
 
     return check
 
@@ -101,6 +102,19 @@ def _resolve_component(value: Any, role: str) -> Any:
     return function(value)
 
 
+def _small_indices(X: Any) -> Any:
+    """A sparse matrix as CSR with 32-bit indices when they fit (liblinear and
+    others reject 64-bit ones); anything else unchanged."""
+    if not issparse(X):
+        return X
+    X = X.tocsr()
+    if X.indices.dtype != np.int32 and X.nnz < 2**31 and X.shape[1] < 2**31:
+        X = X.copy()
+        X.indices = X.indices.astype(np.int32)
+        X.indptr = X.indptr.astype(np.int32)
+    return X
+
+
 def _check_sample_weight(sample_weight: Any, n_samples: int, owner: str) -> np.ndarray | None:
     if sample_weight is None:
         return None
@@ -110,6 +124,8 @@ def _check_sample_weight(sample_weight: Any, n_samples: int, owner: str) -> np.n
                          "samples; it needs one weight per sample.")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError(f"{owner}: sample_weight must be finite and >= 0.")
+    if not np.any(weights > 0):
+        raise ValueError(f"{owner}: Sample weights must contain at least one non-zero number.")
     return weights
 
 
@@ -302,6 +318,13 @@ class HyperoptEstimator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # imputed inside the searched pipelines
+        tags.input_tags.sparse = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
     # ---- what the subclasses change ---------------------------------------
 
     def _task(self, y: np.ndarray) -> str:
@@ -319,12 +342,16 @@ class HyperoptEstimator(BaseEstimator):
             return "classification"
         return "regression"
 
-    def _default_learner(self, task: str) -> Any:
-        from .components import any_classifier, any_regressor
+    def _default_learner(self, task: str, sparse: bool) -> Any:
+        from . import components
 
-        return any_classifier("classifier") if task == "classification" else any_regressor("regressor")
+        family = {("classification", False): components.any_classifier,
+                  ("classification", True): components.any_sparse_classifier,
+                  ("regression", False): components.any_regressor,
+                  ("regression", True): components.any_sparse_regressor}[task, sparse]
+        return family("classifier" if task == "classification" else "regressor")
 
-    def _default_preprocessing(self) -> Any:
+    def _default_preprocessing(self, sparse: bool) -> Any:
         return None
 
     # ---- fit ------------------------------------------------------------
@@ -339,8 +366,9 @@ class HyperoptEstimator(BaseEstimator):
         owner = type(self).__name__
         self._frame_input_ = is_frame(X)
         if not self._frame_input_:
-            return validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
+            X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
                                  dtype="numeric", multi_output=True, y_numeric=False)
+            return _small_indices(X), y
         validate_data(self, X, y, skip_check_array=True)
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(f"{owner}: X has shape {X.shape}; it needs at least one sample and one column.")
@@ -351,8 +379,9 @@ class HyperoptEstimator(BaseEstimator):
         if self.space is not None:
             return self.space
         learner = self.classifier if task == "classification" else self.regressor
-        learner = self._default_learner(task) if learner is None else _resolve_component(learner, task)
-        preprocessing = (self._default_preprocessing() if self.preprocessing is None
+        sparse = issparse(X)
+        learner = self._default_learner(task, sparse) if learner is None else _resolve_component(learner, task)
+        preprocessing = (self._default_preprocessing(sparse) if self.preprocessing is None
                          else _resolve_component(self.preprocessing, "preprocessing"))
         ex_preprocs = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else (
             [] if self.ex_preprocs is None else [self.ex_preprocs])
@@ -370,19 +399,22 @@ class HyperoptEstimator(BaseEstimator):
         owner = type(self).__name__
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)
         _check_target(y, owner)
         if task == "regression":
             if y.dtype.kind not in "iufb":
                 example = y.ravel()[0] if y.size else None
-                raise ValueError(f"{owner} needs numeric targets for regression; y has dtype "
-                                 f"{y.dtype} (e.g. {example!r}). Use a classifier for labels.")
+                raise ValueError(f"{owner} needs numeric targets for regression (Unknown label type: "
+                                 f"y has dtype {y.dtype}, e.g. {example!r}). Use a classifier for labels.")
             return y.astype(float), None
         if y.ndim != 1:
             raise ValueError(f"{owner}: y must be 1-D for classification, got shape {y.shape}.")
+        if y.dtype.kind == "f" and type_of_target(y) == "continuous":
+            raise ValueError(f"{owner}: Unknown label type: continuous. y holds non-integer floats "
+                             f"(e.g. {y[0]!r}); use a regressor, or round them into classes.")
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
-            raise ValueError(f"{owner}: y has a single class ({encoder.classes_[0]!r}); "
+            raise ValueError(f"{owner}: y has only one class ({encoder.classes_[0]!r}); "
                              "classification needs at least two.")
         self.classes_ = encoder.classes_
         return y, encoder.transform(y)
@@ -588,8 +620,8 @@ class HyperoptEstimator(BaseEstimator):
                                  f"with the columns {list(self.feature_names_in_)} to predict.")
             validate_data(self, X, reset=False, skip_check_array=True)
             return prepare_frame(X, type(self).__name__)
-        return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
-                             ensure_all_finite="allow-nan", dtype="numeric")
+        return _small_indices(validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
+                                            ensure_all_finite="allow-nan", dtype="numeric"))
 
     @available_if(_best_has("predict"))
     def predict(self, X: Any) -> np.ndarray:
@@ -610,10 +642,6 @@ class HyperoptEstimator(BaseEstimator):
     def decision_function(self, X: Any) -> np.ndarray:
         return self._winner().decision_function(self._checked(X))
 
-    @available_if(_best_has("transform"))
-    def transform(self, X: Any) -> np.ndarray:
-        return self._winner().transform(self._checked(X))
-
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy (classification) or R^2 (regression) of the winner."""
         check_is_fitted(self, "best_estimator_")
@@ -633,10 +661,10 @@ class HyperoptClassifier(ClassifierMixin, HyperoptEstimator):
     def _task(self, y: np.ndarray) -> str:
         return "classification"
 
-    def _default_preprocessing(self) -> Any:
-        from .components import any_preprocessing
+    def _default_preprocessing(self, sparse: bool) -> Any:
+        from .components import any_preprocessing, any_sparse_preprocessing
 
-        return any_preprocessing("preprocessing")
+        return (any_sparse_preprocessing if sparse else any_preprocessing)("preprocessing")
 
 
 class HyperoptRegressor(RegressorMixin, HyperoptEstimator):
@@ -649,7 +677,7 @@ class HyperoptRegressor(RegressorMixin, HyperoptEstimator):
     def _task(self, y: np.ndarray) -> str:
         return "regression"
 
-    def _default_preprocessing(self) -> Any:
-        from .components import any_preprocessing
+    def _default_preprocessing(self, sparse: bool) -> Any:
+        from .components import any_preprocessing, any_sparse_preprocessing
 
-        return any_preprocessing("preprocessing")
+        return (any_sparse_preprocessing if sparse else any_preprocessing)("preprocessing")

@@ -226,7 +226,7 @@ def test_parallel_trials(iris):
     (lambda X, y: (HyperoptClassifier(max_evals=2), X[:0], y[:0]), ValueError, "0 sample"),
     (lambda X, y: (HyperoptRegressor(max_evals=2), X, np.array(["a", "b", "c"])[y]),
      ValueError, "needs numeric targets"),
-    (lambda X, y: (HyperoptClassifier(max_evals=2), X, np.zeros(len(y))), ValueError, "single class"),
+    (lambda X, y: (HyperoptClassifier(max_evals=2), X, np.zeros(len(y))), ValueError, "only one class"),
     (lambda X, y: (HyperoptClassifier(max_evals=0), X, y), InvalidParameterError,
      r"'max_evals' parameter of HyperoptClassifier must be an int in the range \[1, inf\). Got 0"),
     (lambda X, y: (HyperoptClassifier(cv=1), X, y), InvalidParameterError, "'cv' parameter"),
