@@ -4,6 +4,7 @@ from . import hp
 from .algorithms import anneal, mix, rand, tpe
 from .estimator import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
 from .evaluation import nested_cross_validate
+from .export import export_code
 from .exceptions import AllTrialsFailed, DuplicateLabelError, InvalidParameterError
 from .optimize import fmin
 from .space import space_eval
@@ -22,6 +23,7 @@ __all__ = [
     "mix",
     "fmin",
     "nested_cross_validate",
+    "export_code",
     "space_eval",
     "Trial",
     "Trials",

@@ -1,13 +1,58 @@
-"""Command line: ``python -m hpsk`` (or ``hpsk``) runs the demo search."""
+"""Command line: search pipelines for a CSV file, predict with them, show them.
+
+``python -m hpsk`` (or ``hpsk``) with no command runs the demo search on
+sklearn's digits. The other commands::
+
+    hpsk fit train.csv --target COLUMN [--task auto|classification|regression]
+             [--time-budget S] [--max-evals N] [--n-jobs N] [--output model.joblib]
+    hpsk predict model.joblib test.csv [--output preds.csv]
+    hpsk show model.joblib
+
+``fit`` saves a *bundle* with joblib: a dict holding the fitted estimator and
+what is needed to turn a CSV file into its input (the feature columns, which
+of them were one-hot encoded), plus the versions it was made with.
+
+Non-numeric feature columns (strings, categories) are one-hot encoded with
+``pandas.get_dummies``; ``predict`` encodes a new file the same way, giving
+values unseen in training all-zero columns. Missing numeric values are left
+to the estimator, which imputes them. Rows without a target are dropped.
+
+Errors in the input (a missing file, an unknown column, a bad number) are
+reported in one line on stderr with exit status 2. The CSV commands need
+pandas (``pip install "hpsk[pandas]"``). Only load model files you trust:
+joblib files can run code when loaded.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import difflib
+import os
+import platform
 import sys
 import time
-from typing import Sequence
+from typing import Any, NoReturn, Sequence
 
 __all__ = ["main", "demo"]
+
+# A bundle's layout; bump when it changes so old files get a clear error.
+_BUNDLE_FORMAT = "hpsk-model"
+_BUNDLE_VERSION = 1
+# "As many evaluations as the time budget allows".
+_UNLIMITED_EVALS = 1_000_000
+# A categorical column with more levels than this is probably an identifier.
+_MANY_LEVELS = 100
+_ALGORITHMS = ("tpe", "rand", "anneal")
+
+
+class InputError(Exception):
+    """A problem with the user's input: reported in one line, exit status 2."""
+
+
+# --------------------------------------------------------------------------
+# The demo (the default command).
+# --------------------------------------------------------------------------
 
 
 def demo(max_evals: int = 30, random_state: int = 0, verbose: int = 1) -> float:
@@ -34,18 +79,377 @@ def demo(max_evals: int = 30, random_state: int = 0, verbose: int = 1) -> float:
     return accuracy
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hpsk", description=__doc__)
-    commands = parser.add_subparsers(dest="command")
+# --------------------------------------------------------------------------
+# Argument parsing.
+# --------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonzero_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer such as 1, 4 or -1, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a non-zero integer (-1 means every core), got 0")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive, finite number of seconds, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**32), got {text!r}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hpsk", description="Search scikit-learn pipelines with hpsk. "
+                     "Without a command, run the demo search on sklearn's digits.")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,fit,predict,show}")
+
     demo_parser = commands.add_parser("demo", help="search pipelines for sklearn's digits (default)")
-    demo_parser.add_argument("--max-evals", type=int, default=30)
-    demo_parser.add_argument("--random-state", type=int, default=0)
+    demo_parser.add_argument("--max-evals", type=_positive_int, default=30)
+    demo_parser.add_argument("--random-state", type=_seed, default=0)
+
+    fit = commands.add_parser("fit", help="search pipelines for a CSV file and save the best")
+    fit.add_argument("train", help="CSV file with a header row")
+    fit.add_argument("--target", required=True, help="the column to predict")
+    fit.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
+                     help="auto: classification for text, booleans and integers with at most "
+                          "20 distinct values; regression otherwise (default: auto)")
+    fit.add_argument("--time-budget", type=_positive_seconds, metavar="S",
+                     help="seconds for the whole fit, refit included")
+    fit.add_argument("--max-evals", type=_positive_int, metavar="N",
+                     help="pipelines to try (default: 50; with --time-budget, as many as fit)")
+    fit.add_argument("--n-jobs", type=_nonzero_int, default=1, metavar="N",
+                     help="pipelines evaluated in parallel; -1 for every core (default: 1)")
+    fit.add_argument("--output", default="model.joblib", metavar="PATH",
+                     help="where to save the model (default: model.joblib)")
+    fit.add_argument("--algo", choices=_ALGORITHMS, default="tpe",
+                     help="search algorithm (default: tpe)")
+    fit.add_argument("--random-state", type=_seed, metavar="SEED",
+                     help="seed for a reproducible search")
+    fit.add_argument("--top", type=_positive_int, default=10, metavar="N",
+                     help="leaderboard rows to print (default: 10)")
+    fit.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    predict = commands.add_parser("predict", help="predict the target for a CSV file")
+    predict.add_argument("model", help="a model saved by 'hpsk fit'")
+    predict.add_argument("data", help="CSV file with the training file's feature columns")
+    predict.add_argument("--output", metavar="PATH",
+                         help="CSV file for the predictions (default: standard output)")
+
+    show = commands.add_parser("show", help="print a saved model's pipeline, scores and versions")
+    show.add_argument("model", help="a model saved by 'hpsk fit'")
+    return parser
+
+
+# --------------------------------------------------------------------------
+# Files.
+# --------------------------------------------------------------------------
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError:
+        raise InputError('reading CSV files needs pandas: pip install "hpsk[pandas]"') from None
+    return pd
+
+
+def _read_csv(path: str) -> Any:
+    pd = _pandas()
+    if not os.path.isfile(path):
+        raise InputError(f"no such file: {path!r}")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"cannot read {path!r} as CSV: {message}") from None
+    if frame.shape[0] == 0:
+        raise InputError(f"{path!r} has a header but no rows")
+    return frame
+
+
+def _check_column(frame: Any, column: str, path: str) -> None:
+    if column in frame.columns:
+        return
+    names = [str(c) for c in frame.columns]
+    close = difflib.get_close_matches(column, names, n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; columns: {', '.join(names)}"
+    raise InputError(f"{path!r} has no column {column!r}{hint}")
+
+
+def _categorical_columns(frame: Any) -> list[str]:
+    pd = _pandas()
+    return [column for column in frame.columns
+            if not (pd.api.types.is_numeric_dtype(frame[column])
+                    or pd.api.types.is_bool_dtype(frame[column]))]
+
+
+def _encode(frame: Any, categorical: Sequence[str], feature_columns: Sequence[str] | None = None) -> Any:
+    """Numeric features: one-hot ``categorical``; align to ``feature_columns`` when given."""
+    pd = _pandas()
+    encoded = pd.get_dummies(frame, columns=list(categorical), dtype=float)
+    encoded = encoded.astype({c: float for c in encoded.columns if encoded[c].dtype == bool})
+    if feature_columns is not None:
+        encoded = encoded.reindex(columns=list(feature_columns), fill_value=0.0)
+    return encoded
+
+
+def _infer_task(target: Any) -> str:
+    """The estimator's rule: labels are classification, continuous numbers regression."""
+    import numpy as np
+
+    pd = _pandas()
+    if not pd.api.types.is_numeric_dtype(target) or pd.api.types.is_bool_dtype(target):
+        return "classification"
+    values = target.to_numpy(dtype=float)
+    if not np.all(values == np.round(values)):
+        return "regression"
+    return "classification" if len(np.unique(values)) <= 20 else "regression"
+
+
+def _load_bundle(path: str) -> dict[str, Any]:
+    import joblib
+
+    if not os.path.isfile(path):
+        raise InputError(f"no such file: {path!r}")
+    try:
+        bundle = joblib.load(path)
+    except Exception as error:  # noqa: BLE001 - any unreadable file is an input error
+        raise InputError(f"cannot load {path!r} as a model: {type(error).__name__}: {error}") from None
+    if not isinstance(bundle, dict) or bundle.get("format") != _BUNDLE_FORMAT:
+        raise InputError(f"{path!r} is not a model saved by 'hpsk fit'")
+    if bundle.get("format_version") != _BUNDLE_VERSION:
+        raise InputError(f"{path!r} was saved in bundle format {bundle.get('format_version')!r}; "
+                         f"this hpsk reads format {_BUNDLE_VERSION}")
+    return bundle
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import sklearn
+
+    from . import __version__
+
+    versions = {"hpsk": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
+    try:
+        import xgboost
+
+        versions["xgboost"] = xgboost.__version__
+    except ImportError:
+        pass
+    versions["pandas"] = _pandas().__version__
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def _leaderboard_text(estimator: Any, top: int) -> str:
+    from .leaderboard import leaderboard
+
+    board = leaderboard(estimator, top=top)
+    columns = ["rank", "learner", "preprocessing", "mean_test_score", "std_test_score",
+               "mean_fit_time", "status"]
+    return board[columns].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+
+
+# --------------------------------------------------------------------------
+# Commands.
+# --------------------------------------------------------------------------
+
+
+def _training_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
+    """The feature columns, the target and the names of the text columns of ``args.train``."""
+    data = _read_csv(args.train)
+    _check_column(data, args.target, args.train)
+    target = data[args.target]
+    missing = target.isna().to_numpy()
+    if missing.all():
+        raise InputError(f"the target column {args.target!r} is empty")
+    if missing.any():
+        print(f"hpsk: dropping {int(missing.sum())} rows without a target", file=sys.stderr)
+        data, target = data[~missing], target[~missing]
+    features = data.drop(columns=[args.target])
+    if features.shape[1] == 0:
+        raise InputError(f"{args.train!r} has no feature columns besides the target {args.target!r}")
+    categorical = _categorical_columns(features)
+    for column in categorical:
+        levels = features[column].nunique()
+        if levels > _MANY_LEVELS:
+            print(f"hpsk: warning: column {column!r} has {levels} distinct values; one-hot encoding "
+                  "makes a column of each (drop it if it is an identifier)", file=sys.stderr)
+    return features, target, categorical
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from . import HyperoptClassifier, HyperoptRegressor, algorithms
+    from .exceptions import AllTrialsFailed
+
+    output_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(output_dir):
+        raise InputError(f"cannot save to {args.output!r}: no such directory {output_dir!r}")
+    features, target, categorical = _training_data(args)
+    X = _encode(features, categorical)
+    task = _infer_task(target) if args.task == "auto" else args.task
+    if task == "regression" and not _pandas().api.types.is_numeric_dtype(target):
+        raise InputError(f"regression needs a numeric target, but {args.target!r} holds text "
+                         f"(e.g. {target.iloc[0]!r}); use --task classification")
+
+    max_evals = args.max_evals or (_UNLIMITED_EVALS if args.time_budget else 50)
+    cls = HyperoptClassifier if task == "classification" else HyperoptRegressor
+    estimator = cls(
+        algo=getattr(algorithms, args.algo).suggest,
+        max_evals=max_evals,
+        time_budget=args.time_budget,
+        n_jobs=args.n_jobs,
+        random_state=args.random_state,
+        verbose=0 if args.quiet else 1,
+    )
+    encoded_note = f", {len(categorical)} one-hot encoded" if categorical else ""
+    budget = [f"{args.max_evals} evaluations"] if args.max_evals or not args.time_budget else []
+    budget += [f"{args.time_budget:g} s"] if args.time_budget else []
+    print(f"hpsk fit: {args.train}: {X.shape[0]} rows, {features.shape[1]} feature columns"
+          f"{encoded_note}; target {args.target!r} ({task}); budget {' or '.join(budget)}")
+    start = time.perf_counter()
+    try:
+        estimator.fit(X, target.to_numpy())
+    except AllTrialsFailed as error:
+        print(f"hpsk: error: {error}".splitlines()[0], file=sys.stderr)
+        return 1
+    except ValueError as error:
+        raise InputError(str(error).splitlines()[0]) from None
+    seconds = time.perf_counter() - start
+
+    print(f"searched {len(estimator.trials_)} pipelines in {seconds:.1f} s")
+    print(_leaderboard_text(estimator, args.top))
+    print(f"chosen: {estimator.describe()}")
+    bundle = {
+        "format": _BUNDLE_FORMAT,
+        "format_version": _BUNDLE_VERSION,
+        "estimator": estimator,
+        "task": task,
+        "target": args.target,
+        "input_columns": [str(c) for c in features.columns],
+        "categorical_columns": [str(c) for c in categorical],
+        "feature_columns": [str(c) for c in X.columns],
+        "train_file": os.path.abspath(args.train),
+        "n_rows": int(X.shape[0]),
+        "fit_seconds": seconds,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    }
+    import joblib
+
+    joblib.dump(bundle, args.output)
+    print(f"saved to {args.output}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    bundle = _load_bundle(args.model)
+    pd = _pandas()
+    data = _read_csv(args.data)
+    missing = [c for c in bundle["input_columns"] if c not in data.columns]
+    if missing:
+        shown = ", ".join(map(repr, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        raise InputError(f"{args.data!r} lacks {len(missing)} feature column(s) the model was "
+                         f"trained on: {shown}")
+    features = data[bundle["input_columns"]].copy()
+    for column in bundle["input_columns"]:
+        if column in bundle["categorical_columns"]:
+            continue
+        try:
+            features[column] = pd.to_numeric(features[column])
+        except (ValueError, TypeError):
+            raise InputError(f"column {column!r} of {args.data!r} must be numeric, as in training") from None
+    X = _encode(features, bundle["categorical_columns"], bundle["feature_columns"])
+    predictions = bundle["estimator"].predict(X)
+    out = pd.DataFrame({bundle["target"]: predictions})
+    if args.output is None:
+        out.to_csv(sys.stdout, index=False)
+        return 0
+    try:
+        out.to_csv(args.output, index=False)
+    except OSError as error:
+        raise InputError(f"cannot write {args.output!r}: {error.strerror or error}") from None
+    print(f"wrote {len(out)} predictions to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    bundle = _load_bundle(args.model)
+    estimator = bundle["estimator"]
+    trials = estimator.trials_
+    failed = len(trials) - trials.n_ok
+    scoring = "accuracy" if bundle["task"] == "classification" else "R^2"
+    print(f"model: {args.model} (saved {bundle['created']})")
+    print(f"task: {bundle['task']}, target {bundle['target']!r}; trained on {bundle['train_file']} "
+          f"({bundle['n_rows']} rows, {len(bundle['input_columns'])} feature columns)")
+    if bundle["categorical_columns"]:
+        print(f"one-hot encoded: {', '.join(bundle['categorical_columns'])}")
+    print(f"chosen: {estimator.describe()}")
+    print(f"search: {len(trials)} trials ({failed} failed) in {bundle['fit_seconds']:.1f} s; "
+          f"best trial {estimator.best_index_}, validation {scoring} {estimator.best_score_:.4f}")
+    print("pipeline:")
+    # sklearn shortens long reprs with "..."; show every step in full.
+    print(estimator.best_estimator_.__repr__(N_CHAR_MAX=100_000))
+    print("best hyperparameters:")
+    for label, value in estimator.best_params_.items():
+        print(f"  {label} = {value!r}")
+    print("leaderboard:")
+    print(_leaderboard_text(estimator, 5))
+    current = _versions()
+    print("versions (saved with / running):")
+    for name in sorted(set(bundle["versions"]) | set(current)):
+        saved, now = bundle["versions"].get(name, "-"), current.get(name, "-")
+        note = "" if saved == now else "   <- differs"
+        print(f"  {name}: {saved} / {now}{note}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "demo"):
         demo(max_evals=getattr(args, "max_evals", 30), random_state=getattr(args, "random_state", 0))
         return 0
-    parser.print_help()
-    return 2
+    run = {"fit": _fit, "predict": _predict, "show": _show}[args.command]
+    try:
+        return run(args)
+    except InputError as error:
+        print(f"hpsk: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 from scipy.sparse import issparse
+from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
@@ -33,7 +34,7 @@ from .evaluation import (
 )
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
-from .space import Build, Choice, compile_space
+from .space import Build, Choice, Param, compile_space, space_eval
 from .tabular import column_kinds, column_preprocessing, is_frame, prepare_frame
 from .trials import Trials
 
@@ -59,13 +60,15 @@ def _best_has(method: str) -> Callable[[Any], bool]:
     return check
 
 
-def _option_name(option: Any) -> Any:
+def _option_name(option: Any, point: dict[str, Any]) -> Any:
     """A short readable name for a choice option (for ``best_params_``)."""
+    if isinstance(option, (Param, Choice)) or (isinstance(option, Build) and option.fn in (int, float)):
+        return space_eval(option, point)  # an option that is itself a parameter: its value
     if isinstance(option, Build):
         target = option.args[0] if option.fn.__name__ == "_construct" else option.fn
         return getattr(target, "__name__", repr(target))
     if isinstance(option, (list, tuple)):
-        return [_option_name(o) for o in option]
+        return [_option_name(o, point) for o in option]
     if option is None or isinstance(option, (str, numbers.Number, bool)):
         return option
     return type(option).__name__
@@ -77,7 +80,7 @@ def _readable_point(space: Any, point: dict[str, Any]) -> dict[str, Any]:
     readable = {}
     for label, value in point.items():
         node = compiled.nodes.get(label)
-        readable[label] = _option_name(node.options[value]) if isinstance(node, Choice) else value
+        readable[label] = _option_name(node.options[value], point) if isinstance(node, Choice) else value
     return readable
 
 
@@ -238,6 +241,8 @@ class HyperoptEstimator(BaseEstimator):
         ``std_test_score``, ``split{k}_test_score``, ``rank_test_score``,
         ``mean_fit_time``) plus ``status``, ``learner``, ``preprocessing`` and
         ``error``: ``pandas.DataFrame(est.cv_results_)`` is a leaderboard.
+    search_space_ : CompiledSpace
+        The space that was searched (labels, distributions, conditions).
     reevaluation_ : dict of arrays or None
         The re-evaluated candidates: ``tid``, ``search_score``,
         ``fresh_score`` and ``combined_score``.
@@ -527,7 +532,7 @@ class HyperoptEstimator(BaseEstimator):
                 f"{type(self).__name__}: all {len(trials)} trials failed. "
                 f"The first error was: {trials.first_error()}"
             )
-        self._space_ = space
+        self.search_space_ = space
         self.cv_results_ = cv_results(trials, lambda point: _readable_point(space, point))
         final_deadline = None if self.time_budget is None else start + self.time_budget * (1 - _REFIT_RESERVE)
         best, best_score = self._select(trials, space, objective, splitter, groups, seed, final_deadline)
@@ -539,7 +544,9 @@ class HyperoptEstimator(BaseEstimator):
             pipeline = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
             targets = objective.targets_for(pipeline)
             self._encoded_labels_ = targets is y_encoded and y_encoded is not None
-            with warnings.catch_warnings():
+            # The refit may use as many native threads as trials ran side by
+            # side; more oversubscribes a busy machine (see evaluation.py).
+            with warnings.catch_warnings(), threadpool_limits(limits=effective_n_jobs(self.n_jobs)):
                 warnings.simplefilter("ignore", category=ConvergenceWarning)
                 self.best_estimator_ = pipeline.fit(X, targets, **objective.fit_params(pipeline))
         return self
@@ -593,10 +600,17 @@ class HyperoptEstimator(BaseEstimator):
     def best_model(self) -> dict[str, Any]:
         """``{"learner", "preprocs", "ex_preprocs"}`` of the refitted winner."""
         check_is_fitted(self, "best_estimator_")
-        params = self._space_.evaluate(self._best_point_)
+        params = self.search_space_.evaluate(self._best_point_)
         steps = [step for _, step in self.best_estimator_.steps]
         n_ex = len(params.get("ex_preprocs") or []) if isinstance(params, dict) else 0
         return {"learner": steps[-1], "preprocs": tuple(steps[n_ex:-1]), "ex_preprocs": tuple(steps[:n_ex])}
+
+    def leaderboard(self, *, top: int | None = None) -> Any:
+        """Every trial, best first: see :func:`hpsk.leaderboard.leaderboard`."""
+        check_is_fitted(self, "trials_")
+        from .leaderboard import leaderboard
+
+        return leaderboard(self, top=top)
 
     def describe(self) -> str:
         """One line: the winning pipeline's steps and its validation score."""

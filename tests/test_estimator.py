@@ -60,7 +60,7 @@ def test_fitted_attributes_and_delegation(iris):
     model = HyperoptClassifier(max_evals=6, random_state=0).fit(X, y)
     assert model.n_features_in_ == 4
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
-    assert set(model.best_params_) <= set(model._space_.labels)
+    assert set(model.best_params_) <= set(model.search_space_.labels)
     assert model.best_score_ == -model.trials_.best_trial.loss
     assert model.best_index_ == model.trials_.best_trial.tid
     np.testing.assert_array_equal(model.predict(X), model.best_estimator_.predict(X))
