@@ -69,7 +69,7 @@ def make_splitter(
     ``int`` -> shuffled k-fold (stratified for classification; grouped when
     ``groups``); ``float`` in (0, 1) -> one shuffled holdout of that fraction
     (stratified or grouped likewise); ``"auto"`` -> 5-fold up to 1,000
-    samples, 3-fold up to 5,000, and a 20 % holdout beyond, so a trial costs
+    samples, 3-fold up to 3,000, and a 20 % holdout beyond, so a trial costs
     about five fits on small data and one on large data (fewer folds when the
     smallest class is smaller); any splitter or iterable of splits is used as
     given.
@@ -81,7 +81,7 @@ def make_splitter(
         members.
     """
     if isinstance(cv, str) and cv == "auto":
-        cv = 5 if n_samples <= 1000 else 3 if n_samples <= 5000 else 0.2
+        cv = 5 if n_samples <= 1000 else 3 if n_samples <= 3000 else 0.2
         if isinstance(cv, int) and classification and min_class_count is not None:
             cv = max(2, min(cv, min_class_count))
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
