@@ -8,14 +8,13 @@ sklearn's digits. The other commands::
     hpsk predict model.joblib test.csv [--output preds.csv]
     hpsk show model.joblib
 
-``fit`` saves a *bundle* with joblib: a dict holding the fitted estimator and
-what is needed to turn a CSV file into its input (the feature columns, which
-of them were one-hot encoded), plus the versions it was made with.
+``fit`` saves a *bundle* with joblib: a dict holding the fitted estimator,
+the feature columns it reads, and the versions it was made with.
 
-Non-numeric feature columns (strings, categories) are one-hot encoded with
-``pandas.get_dummies``; ``predict`` encodes a new file the same way, giving
-values unseen in training all-zero columns. Missing numeric values are left
-to the estimator, which imputes them. Rows without a target are dropped.
+The CSV's columns go to the estimator as a DataFrame, text columns included:
+its searched column preprocessing imputes and encodes them (see
+:mod:`hpsk.tabular`), and levels unseen in training are handled at predict
+time. Rows without a target are dropped.
 
 Errors in the input (a missing file, an unknown column, a bad number) are
 reported in one line on stderr with exit status 2. The CSV commands need
@@ -41,8 +40,6 @@ _BUNDLE_FORMAT = "hpsk-model"
 _BUNDLE_VERSION = 1
 # "As many evaluations as the time budget allows".
 _UNLIMITED_EVALS = 1_000_000
-# A categorical column with more levels than this is probably an identifier.
-_MANY_LEVELS = 100
 _ALGORITHMS = ("tpe", "rand", "anneal")
 
 
@@ -209,23 +206,6 @@ def _check_column(frame: Any, column: str, path: str) -> None:
     raise InputError(f"{path!r} has no column {column!r}{hint}")
 
 
-def _categorical_columns(frame: Any) -> list[str]:
-    pd = _pandas()
-    return [column for column in frame.columns
-            if not (pd.api.types.is_numeric_dtype(frame[column])
-                    or pd.api.types.is_bool_dtype(frame[column]))]
-
-
-def _encode(frame: Any, categorical: Sequence[str], feature_columns: Sequence[str] | None = None) -> Any:
-    """Numeric features: one-hot ``categorical``; align to ``feature_columns`` when given."""
-    pd = _pandas()
-    encoded = pd.get_dummies(frame, columns=list(categorical), dtype=float)
-    encoded = encoded.astype({c: float for c in encoded.columns if encoded[c].dtype == bool})
-    if feature_columns is not None:
-        encoded = encoded.reindex(columns=list(feature_columns), fill_value=0.0)
-    return encoded
-
-
 def _infer_task(target: Any) -> str:
     """The estimator's rule: labels are classification, continuous numbers regression."""
     import numpy as np
@@ -288,8 +268,8 @@ def _leaderboard_text(estimator: Any, top: int) -> str:
 # --------------------------------------------------------------------------
 
 
-def _training_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
-    """The feature columns, the target and the names of the text columns of ``args.train``."""
+def _training_data(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The feature columns and the target of ``args.train``."""
     data = _read_csv(args.train)
     _check_column(data, args.target, args.train)
     target = data[args.target]
@@ -302,13 +282,7 @@ def _training_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     features = data.drop(columns=[args.target])
     if features.shape[1] == 0:
         raise InputError(f"{args.train!r} has no feature columns besides the target {args.target!r}")
-    categorical = _categorical_columns(features)
-    for column in categorical:
-        levels = features[column].nunique()
-        if levels > _MANY_LEVELS:
-            print(f"hpsk: warning: column {column!r} has {levels} distinct values; one-hot encoding "
-                  "makes a column of each (drop it if it is an identifier)", file=sys.stderr)
-    return features, target, categorical
+    return features, target
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -318,8 +292,8 @@ def _fit(args: argparse.Namespace) -> int:
     output_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(output_dir):
         raise InputError(f"cannot save to {args.output!r}: no such directory {output_dir!r}")
-    features, target, categorical = _training_data(args)
-    X = _encode(features, categorical)
+    features, target = _training_data(args)
+    X = features
     task = _infer_task(target) if args.task == "auto" else args.task
     if task == "regression" and not _pandas().api.types.is_numeric_dtype(target):
         raise InputError(f"regression needs a numeric target, but {args.target!r} holds text "
@@ -335,7 +309,8 @@ def _fit(args: argparse.Namespace) -> int:
         random_state=args.random_state,
         verbose=0 if args.quiet else 1,
     )
-    encoded_note = f", {len(categorical)} one-hot encoded" if categorical else ""
+    text_columns = [c for c in features.columns if not _pandas().api.types.is_numeric_dtype(features[c])]
+    encoded_note = f", {len(text_columns)} non-numeric" if text_columns else ""
     budget = [f"{args.max_evals} evaluations"] if args.max_evals or not args.time_budget else []
     budget += [f"{args.time_budget:g} s"] if args.time_budget else []
     print(f"hpsk fit: {args.train}: {X.shape[0]} rows, {features.shape[1]} feature columns"
@@ -360,8 +335,6 @@ def _fit(args: argparse.Namespace) -> int:
         "task": task,
         "target": args.target,
         "input_columns": [str(c) for c in features.columns],
-        "categorical_columns": [str(c) for c in categorical],
-        "feature_columns": [str(c) for c in X.columns],
         "train_file": os.path.abspath(args.train),
         "n_rows": int(X.shape[0]),
         "fit_seconds": seconds,
@@ -384,16 +357,10 @@ def _predict(args: argparse.Namespace) -> int:
         shown = ", ".join(map(repr, missing[:5])) + (" ..." if len(missing) > 5 else "")
         raise InputError(f"{args.data!r} lacks {len(missing)} feature column(s) the model was "
                          f"trained on: {shown}")
-    features = data[bundle["input_columns"]].copy()
-    for column in bundle["input_columns"]:
-        if column in bundle["categorical_columns"]:
-            continue
-        try:
-            features[column] = pd.to_numeric(features[column])
-        except (ValueError, TypeError):
-            raise InputError(f"column {column!r} of {args.data!r} must be numeric, as in training") from None
-    X = _encode(features, bundle["categorical_columns"], bundle["feature_columns"])
-    predictions = bundle["estimator"].predict(X)
+    try:
+        predictions = bundle["estimator"].predict(data[bundle["input_columns"]])
+    except ValueError as error:
+        raise InputError(f"{args.data!r}: {str(error).splitlines()[0]}") from None
     out = pd.DataFrame({bundle["target"]: predictions})
     if args.output is None:
         out.to_csv(sys.stdout, index=False)
@@ -415,8 +382,6 @@ def _show(args: argparse.Namespace) -> int:
     print(f"model: {args.model} (saved {bundle['created']})")
     print(f"task: {bundle['task']}, target {bundle['target']!r}; trained on {bundle['train_file']} "
           f"({bundle['n_rows']} rows, {len(bundle['input_columns'])} feature columns)")
-    if bundle["categorical_columns"]:
-        print(f"one-hot encoded: {', '.join(bundle['categorical_columns'])}")
     print(f"chosen: {estimator.describe()}")
     print(f"search: {len(trials)} trials ({failed} failed) in {bundle['fit_seconds']:.1f} s; "
           f"best trial {estimator.best_index_}, validation {scoring} {estimator.best_score_:.4f}")
