@@ -273,11 +273,12 @@ def gradient_boosting_regressor(name: str, **overrides: Any) -> Build:
 def _hist_gradient_boosting_priors(name: str) -> dict[str, Any]:
     return {
         "learning_rate": _learning_rate(name),
-        # Histogram boosting is cheap per round; 250 rounds keep trials short.
-        "max_iter": log_uniform_int(name, "max_iter", 30, 250),
+        # Each round grows one tree per class, so rounds are capped at 200 to
+        # keep many-class trials short.
+        "max_iter": log_uniform_int(name, "max_iter", 30, 200),
         # Tree size is controlled by leaves (default 31), log scale as its
         # effect is multiplicative.
-        "max_leaf_nodes": log_uniform_int(name, "max_leaf_nodes", 7, 127),
+        "max_leaf_nodes": log_uniform_int(name, "max_leaf_nodes", 7, 63),
         "min_samples_leaf": log_uniform_int(name, "min_samples_leaf", 2, 100),
         # Off half the time (the default); when on, a log scale over the
         # range where it changes the fit.

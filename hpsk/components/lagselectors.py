@@ -6,10 +6,10 @@ from typing import Any
 
 from sklearn.compose import ColumnTransformer
 
+from .. import hp
 from ..exceptions import InvalidParameterError
 from ..space import Build
 from ._base import label
-from .. import hp
 
 __all__ = ["ts_lagselector", "lag_selector"]
 

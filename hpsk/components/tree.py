@@ -7,7 +7,7 @@ from typing import Any
 from sklearn import tree
 
 from ..space import Build
-from ._base import choice, component, log_uniform, log_uniform_int, optional_log_uniform, pchoice, uniform
+from ._base import choice, component, log_uniform_int, optional_log_uniform, pchoice, uniform
 
 __all__ = [
     "decision_tree_classifier",

@@ -1,0 +1,57 @@
+"""End-to-end: searches over the default families have no failed trials."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_wine, make_classification
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_limits
+
+from hpsk import Trials, fmin, rand
+from hpsk.components import any_classifier, any_preprocessing
+
+
+def _search(X: np.ndarray, y: np.ndarray, max_evals: int) -> Trials:
+    cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+
+    def objective(config: dict[str, Any]) -> float:
+        model = make_pipeline(*config["preprocessing"], config["classifier"])
+        # One thread per trial: OpenMP learners (hist gradient boosting) slow
+        # down by orders of magnitude when the cores are oversubscribed.
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")  # convergence notes are not failures
+            # error_score="raise": a configuration that cannot be fitted must
+            # fail the trial, not be scored NaN in silence.
+            return -cross_val_score(model, X, y, cv=cv, error_score="raise").mean()
+
+    trials = Trials()
+    space = {"preprocessing": any_preprocessing("pre"), "classifier": any_classifier("clf")}
+    fmin(objective, space, algo=rand.suggest, max_evals=max_evals, trials=trials,
+         rstate=0, show_progressbar=False)
+    return trials
+
+
+def _failures(trials: Trials) -> list[str]:
+    return [f"{t.point}: {t.error}" for t in trials if t.status != "ok"]
+
+
+@pytest.mark.slow
+def test_any_classifier_three_classes_no_failed_trials() -> None:
+    X, y = load_wine(return_X_y=True)
+    trials = _search(X, y, max_evals=60)
+    assert len(trials) == 60
+    assert _failures(trials) == []
+
+
+@pytest.mark.slow
+def test_any_classifier_thirty_two_classes_no_failed_trials() -> None:
+    X, y = make_classification(n_samples=640, n_features=20, n_informative=12, n_classes=32,
+                               n_clusters_per_class=1, random_state=0)
+    trials = _search(X, y, max_evals=60)
+    assert len(trials) == 60
+    assert _failures(trials) == []
