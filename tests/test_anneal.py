@@ -85,3 +85,16 @@ def test_anneal_beats_random_search_through_fmin():
 
     algo = functools.partial(anneal.suggest, avg_best_idx=1.5, shrink_coef=0.2)
     assert mean_best(algo) < 0.5 * mean_best(rand.suggest)
+
+
+def test_branches_never_tried_get_all_their_parameters():
+    from hpsk.components import any_classifier
+    from hpsk.space import compile_space, space_eval
+
+    space = compile_space(any_classifier("clf"))
+    # History only ever used option 0; anneal may still move to other options.
+    points = [p for p in space.sample(200, np.random.default_rng(0)) if p["clf"] == 0][:15]
+    history = History.from_points(space, points, list(np.linspace(0.1, 0.5, len(points))))
+    for seed in range(10):
+        for point in anneal.suggest(space, history, 8, np.random.default_rng(seed)):
+            space_eval(space.space, point)  # raises if an active label is missing

@@ -99,3 +99,19 @@ def test_neighbour_bandwidths(n):
         middle = order[2]
         expected = max(gaps[1], gaps[2], 1.0 / 7)
         assert sigmas[middle, 0] == pytest.approx(expected)
+
+
+def test_neighbour_bandwidth_floor_and_endpoints():
+    observations = np.array([[0.3], [0.5], [0.52], [0.9]])
+    low, high, ranges = np.zeros(1), np.ones(1), np.ones(1)
+    plain = _parzen.neighbour_bandwidths(observations, low, high, ranges)[:, 0]
+    # Outermost points use their inner gap only; the clip floor is 1 / (n + 2).
+    np.testing.assert_allclose(plain, [0.2, 0.2, 0.38, 0.38])
+    floored = _parzen.neighbour_bandwidths(observations, low, high, ranges, min_fraction=0.3)[:, 0]
+    np.testing.assert_allclose(floored, [0.3, 0.3, 0.38, 0.38])
+    ends = _parzen.neighbour_bandwidths(observations, low, high, ranges, consider_endpoints=True)[:, 0]
+    np.testing.assert_allclose(ends, [0.3, 0.2, 0.38, 0.38])
+    # An unbounded dimension has no endpoint to reach.
+    inf = np.array([np.inf])
+    unbounded = _parzen.neighbour_bandwidths(observations, -inf, inf, ranges, consider_endpoints=True)[:, 0]
+    np.testing.assert_allclose(unbounded, plain)

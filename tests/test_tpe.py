@@ -146,7 +146,7 @@ def test_random_start_counts_finished_trials_only():
 
 
 def test_default_gamma_and_weights():
-    assert [tpe.default_gamma(n) for n in (0, 1, 10, 11, 100, 1000)] == [0, 1, 1, 2, 10, 25]
+    assert [tpe.default_gamma(n) for n in (0, 1, 10, 11, 20, 100, 160, 1000)] == [0, 1, 2, 2, 3, 15, 24, 25]
     np.testing.assert_array_equal(tpe.default_weights(3), np.ones(3))
     weights = tpe.default_weights(100)
     assert len(weights) == 100 and weights[0] == pytest.approx(0.01)

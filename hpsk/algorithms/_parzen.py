@@ -165,15 +165,21 @@ def mixture(weights: np.ndarray, numeric: NumericKernels, categorical: Categoric
 
 
 def neighbour_bandwidths(
-    observations: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: np.ndarray
+    observations: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    ranges: np.ndarray,
+    min_fraction: float = 0.0,
+    consider_endpoints: bool = False,
 ) -> np.ndarray:
     """Bandwidth of each observation: the larger gap to its sorted neighbours.
 
     The gaps are taken along each dimension separately. The outermost
     observations use their inner gap only (a gap to a domain bound says
-    nothing about the density there); a lone observation uses the distance to
-    the farther bound. Bandwidths are clipped to
-    ``[range / min(100, n + 2), range]``, ``n + 1`` kernels counting the prior.
+    nothing about the density there) unless ``consider_endpoints``; a lone
+    observation uses the distance to the farther bound. Bandwidths are
+    clipped to ``[range * max(1 / min(100, n + 2), min_fraction), range]``,
+    ``n + 1`` kernels counting the prior.
 
     Parameters
     ----------
@@ -184,6 +190,11 @@ def neighbour_bandwidths(
     ranges : ndarray of shape (d,)
         The scale of each dimension: ``high - low``, or the prior's sigma for
         an unbounded dimension.
+    min_fraction : float, default=0.0
+        A floor on every bandwidth, as a fraction of ``ranges``.
+    consider_endpoints : bool, default=False
+        Let the outermost observations also use their gap to the (finite)
+        domain bound.
 
     Returns
     -------
@@ -203,10 +214,13 @@ def neighbour_bandwidths(
         gaps = np.diff(ordered, axis=1)
         left = np.concatenate([gaps[:, :1], gaps], axis=1)
         right = np.concatenate([gaps, gaps[:, -1:]], axis=1)
+        if consider_endpoints:
+            left[:, 0] = np.maximum(left[:, 0], np.where(np.isfinite(low), ordered[:, 0] - low, 0.0))
+            right[:, -1] = np.maximum(right[:, -1], np.where(np.isfinite(high), high - ordered[:, -1], 0.0))
         ordered_sigmas = np.maximum(left, right)
     sigmas = np.empty_like(ordered_sigmas)
     np.put_along_axis(sigmas, order, ordered_sigmas, axis=1)
-    return np.clip(sigmas.T, ranges / min(100.0, n + 2.0), ranges)
+    return np.clip(sigmas.T, ranges * max(1.0 / min(100.0, n + 2.0), min_fraction), ranges)
 
 
 def _choose_kernels(log_weights: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -97,13 +97,14 @@ def suggest(
     # One rank per new point, shared by all its parameters, so a point stays
     # close to a single good trial rather than mixing several.
     ranks = rng.geometric(1.0 / avg_best_idx, size=n) - 1
-    prior = space.sample_columns(n, rng)
     columns: dict[str, np.ndarray] = {}
     for label, dist in space.distributions.items():
         observed = finished & ~np.isnan(history.columns[label])
         rows = np.flatnonzero(observed)
         if len(rows) == 0:
-            columns[label] = prior[label]
+            # Unmasked prior draws: the choices above may activate this label
+            # on rows where a prior sample of the whole space would not.
+            columns[label] = dist.sample(rng, n).astype(float)
             continue
         ranked = rows[np.argsort(history.losses[rows], kind="stable")]
         centres = history.columns[label][ranked[np.minimum(ranks, len(ranked) - 1)]]
