@@ -17,7 +17,8 @@ from sklearn.preprocessing import StandardScaler
 from hpsk import (AllTrialsFailed, HyperoptClassifier, HyperoptEstimator, HyperoptRegressor,
                   InvalidParameterError, hp, rand)
 from hpsk.components import (any_classifier, k_neighbors_classifier, logistic_regression,
-                             random_forest_classifier, standard_scaler, xgboost_classification)
+                             pls_regression, random_forest_classifier, standard_scaler,
+                             xgboost_classification)
 from hpsk.space import Build
 
 
@@ -251,3 +252,21 @@ def test_predict_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         HyperoptClassifier().predict(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: "multi_task_lasso",
+    lambda: "multi_task_elastic_net",
+    # linnerud has 3 features; the PLS prior reaches 5 components
+    lambda: pls_regression("pls", n_components=2),
+], ids=["multi_task_lasso", "multi_task_elastic_net", "pls_regression"])
+def test_multi_output_regression_with_a_two_dimensional_target(make):
+    from sklearn.datasets import load_linnerud
+
+    component = make()
+    X, Y = load_linnerud(return_X_y=True)
+    model = HyperoptRegressor(regressor=component, preprocessing=[], max_evals=4, cv=3,
+                              random_state=0).fit(X, Y)
+    assert model.trials_.statuses() == ["ok"] * 4, model.trials_.first_error()
+    assert model.predict(X).shape == Y.shape
+    assert model.score(X, Y) > 0
