@@ -242,13 +242,10 @@ def _versions() -> dict[str, str]:
 
     from . import __version__
 
-    versions = {"hpsk": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
-    try:
-        import xgboost
+    import xgboost
 
-        versions["xgboost"] = xgboost.__version__
-    except ImportError:
-        pass
+    versions = {"hpsk": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
+                "xgboost": xgboost.__version__}
     versions["pandas"] = _pandas().__version__
     versions["python"] = platform.python_version()
     return versions
