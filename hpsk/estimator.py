@@ -527,7 +527,8 @@ class HyperoptEstimator(BaseEstimator):
         trials = self.trials_ if warm_start and hasattr(self, "trials_") else Trials()
         search(objective, space, algo=self.algo, max_evals=len(trials) + self.max_evals, trials=trials,
                rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
-               n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout)
+               n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
+               progress_as_score=True)
         self.trials_ = trials
         if trials.n_ok == 0:
             raise AllTrialsFailed(

@@ -267,10 +267,18 @@ _FMIN_CONSTRAINTS = {
 
 
 class _Progress:
-    """A tqdm bar over evaluations (or a log line per trial without tqdm)."""
+    """A tqdm bar over evaluations: best so far, the last trial's learner, time left.
 
-    def __init__(self, enabled: bool, total: int | None, initial: int) -> None:
+    ``as_score`` shows ``-loss`` as "best score" (for estimators, whose loss
+    is minus a validation score). Each finished trial is also logged at
+    DEBUG level on the ``hpsk`` logger.
+    """
+
+    def __init__(self, enabled: bool, total: int | None, initial: int, deadline: float | None,
+                 as_score: bool = False) -> None:
         self.bar = None
+        self.deadline, self.as_score = deadline, as_score
+        self.best: float | None = None
         if enabled:
             try:
                 from tqdm.auto import tqdm
@@ -280,12 +288,21 @@ class _Progress:
                 self.bar = tqdm(total=total, initial=initial, unit="trial", dynamic_ncols=True)
 
     def update(self, trials: Trials, trial: Any) -> None:
-        best = min((t.loss for t in trials if t.ok), default=None)
-        if self.bar is not None:
-            self.bar.update(1)
-            if best is not None:
-                self.bar.set_postfix_str(f"best loss: {best:.4g}", refresh=False)
-        logger.debug("trial %d %s loss=%s best=%s", trial.tid, trial.status, trial.loss, best)
+        if trial.ok and (self.best is None or trial.loss < self.best):
+            self.best = trial.loss
+        logger.debug("trial %d %s loss=%s best=%s", trial.tid, trial.status, trial.loss, self.best)
+        if self.bar is None:
+            return
+        parts = []
+        if self.best is not None:
+            parts.append(f"best score {-self.best:.4g}" if self.as_score else f"best loss {self.best:.4g}")
+        learner = trial.result.get("learner") if isinstance(trial.result, dict) else None
+        if learner:
+            parts.append(f"last {learner}")
+        if self.deadline is not None:
+            parts.append(f"{max(0.0, self.deadline - time.monotonic()):.0f}s left")
+        self.bar.set_postfix_str(", ".join(parts), refresh=False)
+        self.bar.update(1)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -396,6 +413,7 @@ def search(
     n_jobs: int = 1,
     trial_timeout: float | None = None,
     loss_threshold: float | None = None,
+    progress_as_score: bool = False,
 ) -> Trials:
     """The loop behind :func:`fmin`, with validated arguments.
 
@@ -405,7 +423,7 @@ def search(
     """
     algo = _default_algo() if algo is None else algo
     runner = _make_runner(fn, space.space, n_jobs, trial_timeout)
-    progress = _Progress(show_progressbar, max_evals, len(trials))
+    progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
 
     def time_left() -> float | None:
         return None if deadline is None else deadline - time.monotonic()
