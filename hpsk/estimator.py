@@ -243,6 +243,9 @@ class HyperoptEstimator(BaseEstimator):
         ``std_test_score``, ``split{k}_test_score``, ``rank_test_score``,
         ``mean_fit_time``) plus ``status``, ``learner``, ``preprocessing`` and
         ``error``: ``pandas.DataFrame(est.cv_results_)`` is a leaderboard.
+    interrupted_ : bool
+        Whether Ctrl-C stopped the search early; the best trial so far was
+        then refitted.
     search_space_ : CompiledSpace
         The space that was searched (labels, distributions, conditions).
     reevaluation_ : dict of arrays or None
@@ -525,10 +528,11 @@ class HyperoptEstimator(BaseEstimator):
         reserve = (_REFIT_RESERVE if self.refit else 0.0) + (_REEVALUATE_RESERVE if self.reevaluate_top else 0.0)
         deadline = None if self.time_budget is None else start + self.time_budget * (1 - reserve)
         trials = self.trials_ if warm_start and hasattr(self, "trials_") else Trials()
-        search(objective, space, algo=self.algo, max_evals=len(trials) + self.max_evals, trials=trials,
-               rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
-               n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
-               progress_as_score=True)
+        self.interrupted_ = search(
+            objective, space, algo=self.algo, max_evals=len(trials) + self.max_evals, trials=trials,
+            rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
+            n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
+            progress_as_score=True)
         self.trials_ = trials
         if trials.n_ok == 0:
             raise AllTrialsFailed(

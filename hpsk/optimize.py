@@ -414,12 +414,13 @@ def search(
     trial_timeout: float | None = None,
     loss_threshold: float | None = None,
     progress_as_score: bool = False,
-) -> Trials:
-    """The loop behind :func:`fmin`, with validated arguments.
+) -> bool:
+    """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
     ``deadline`` is a ``time.monotonic()`` value. On ``KeyboardInterrupt`` the
     running trials are dropped and, if any trial finished, the search stops
-    with a warning; otherwise the interrupt propagates.
+    with a warning and returns ``True``; otherwise the interrupt propagates.
+    Returns ``False`` when the search ran to its budget.
     """
     algo = _default_algo() if algo is None else algo
     runner = _make_runner(fn, space.space, n_jobs, trial_timeout)
@@ -459,10 +460,11 @@ def search(
             raise
         warnings.warn(f"Search interrupted after {len(trials)} trials; keeping the best so far.",
                       RuntimeWarning, stacklevel=2)
+        return True
     finally:
         runner.close()
         progress.close()
-    return trials
+    return False
 
 
 def _default_algo() -> Algorithm:

@@ -282,3 +282,35 @@ def test_verbose_shows_a_progress_bar_and_quiet_prints_nothing(iris, capfd):
     HyperoptClassifier(max_evals=4, verbose=0, random_state=0).fit(X, y)
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+class _InterruptAfter:
+    """A scoring callable that presses Ctrl-C once it has scored ``n`` folds."""
+
+    def __init__(self, n):
+        self.n, self.calls = n, 0
+
+    def __call__(self, estimator, X, y):
+        self.calls += 1
+        if self.calls > self.n:
+            raise KeyboardInterrupt
+        return float((estimator.predict(X) == y).mean())
+
+
+def test_ctrl_c_keeps_the_best_so_far(iris):
+    X, y = iris
+    model = HyperoptClassifier(classifier="k_neighbors_classifier", scoring=_InterruptAfter(9),
+                               cv=3, max_evals=20, random_state=0)
+    with pytest.warns(RuntimeWarning, match="interrupted after 3 trials"):
+        model.fit(X, y)
+    assert model.interrupted_ and len(model.trials_) == 3 and model.trials_.n_ok == 3
+    assert model.score(X, y) > 0.9
+    finished = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=2, random_state=0).fit(X, y)
+    assert finished.interrupted_ is False
+
+
+def test_ctrl_c_before_any_trial_finishes_propagates(iris):
+    X, y = iris
+    with pytest.raises(KeyboardInterrupt):
+        HyperoptClassifier(classifier="k_neighbors_classifier", scoring=_InterruptAfter(0),
+                           max_evals=5).fit(X, y)
