@@ -1,12 +1,13 @@
 """``fmin``: the ask -> evaluate -> tell loop, its budgets and its workers.
 
-The loop asks the algorithm for as many points as there are free workers,
-records them as running trials, hands them to a *runner*, and records each
-outcome as it comes back. Three runners share one small interface:
+The loop asks the algorithm for one point whenever a worker is free (the
+trials still running count as pending points, TPE's constant liar), records
+it as a running trial, and records each outcome as it comes back. Three
+runners share one small interface:
 
 * ``_InlineRunner`` evaluates in this process (``n_jobs=1``, no timeout);
-* ``_JoblibRunner`` evaluates a batch through ``joblib.Parallel``, so any
-  joblib backend (loky, dask, ray, spark) spreads the trials;
+* ``_JoblibRunner`` streams trials through one ``joblib.Parallel`` call, so
+  any joblib backend (loky, dask, ray, spark) spreads them;
 * ``_ProcessRunner`` evaluates each trial in its own killable worker process
   (one loky executor per slot), so ``trial_timeout`` stops a trial that
   overruns, even inside C code, and a worker that dies fails only its trial.
@@ -17,13 +18,21 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import os
+import threading
 import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
+import joblib
 from joblib import Parallel, cpu_count, delayed
+
+try:  # the states joblib gives its job trackers (see _LostTaskGuard)
+    from joblib.parallel import TASK_ERROR as _TASK_ERROR, TASK_PENDING as _TASK_PENDING
+except ImportError:  # pragma: no cover - a joblib without them: the guard stays idle
+    _TASK_ERROR, _TASK_PENDING = "Error", None
 
 from ._validation import Interval, InstanceOf, validate_params
 from .algorithms import tpe
@@ -96,8 +105,14 @@ def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str,
 
 
 # --------------------------------------------------------------------------
-# Runners: submit(tid, point); collect(timeout) yields (tid, outcome).
+# Runners. Each has ``run(source, record, deadline)``: ``source()`` returns the
+# next ``(tid, point)`` to evaluate, asked of the algorithm at the moment a
+# worker is free, or ``None`` once the budget is spent; ``record(tid,
+# outcome)`` stores a finished trial. Both are called in this process only.
 # --------------------------------------------------------------------------
+
+Source = Callable[[], "tuple[int, dict] | None"]
+Record = Callable[[int, Outcome], None]
 
 
 class _InlineRunner:
@@ -105,44 +120,225 @@ class _InlineRunner:
 
     def __init__(self, fn: Callable, space: Any) -> None:
         self.fn, self.space = fn, space
-        self.queue: list[tuple[int, dict]] = []
-        self.capacity = 1
 
-    @property
-    def n_running(self) -> int:
-        return len(self.queue)
-
-    def submit(self, tid: int, point: dict) -> None:
-        self.queue.append((tid, point))
-
-    def collect(self, timeout: float | None) -> Iterator[tuple[int, Outcome]]:
-        queue, self.queue = self.queue, []
-        for tid, point in queue:
-            yield tid, evaluate_objective(self.fn, self.space, point)
+    def run(self, source: Source, record: Record, deadline: float | None) -> None:
+        while (item := source()) is not None:
+            tid, point = item
+            record(tid, evaluate_objective(self.fn, self.space, point))
 
     def close(self, kill: bool = False) -> None:
-        self.queue = []
+        pass
 
 
-class _JoblibRunner(_InlineRunner):
-    """Evaluate a batch in joblib workers (any backend set by ``parallel_config``)."""
+class _Feed:
+    """The task iterator of a streaming ``joblib.Parallel`` call.
+
+    joblib pulls tasks from it in its dispatch thread: at the start, then
+    after each finished task. It hands out a new trial only while fewer than
+    ``capacity`` are in flight, and otherwise pauses (a ``StopIteration``
+    joblib takes as "nothing more for now"), so every point is asked of the
+    algorithm when a worker frees up, with the trials still running as
+    pending points (constant liars), never in a batch ahead of time.
+    """
+
+    def __init__(self, make_task: Callable[[int, dict], Any], source: Source, capacity: int,
+                 retry: list[tuple[int, dict]] | None = None) -> None:
+        self.make_task, self.source, self.capacity = make_task, source, capacity
+        self.retry = list(retry or [])  # trials handed out before but never run
+        self.parallel: Any = None
+        self.handed: dict[int, dict] = {}  # tid -> point, not yet returned
+        self.n_handed = 0
+        self.error: BaseException | None = None
+        self.exhausted = False
+
+    def __iter__(self) -> "_Feed":
+        return self
+
+    def __next__(self) -> Any:
+        completed = getattr(self.parallel, "n_completed_tasks", None)
+        if (self.exhausted and not self.retry) or (
+                completed is not None and self.n_handed - completed >= self.capacity):
+            raise StopIteration
+        if self.retry:
+            item = self.retry.pop(0)
+        else:
+            try:
+                item = self.source()
+            except BaseException as error:  # noqa: BLE001 - re-raised by the driver thread
+                self.error, item = error, None
+        if item is None:
+            self.exhausted = True
+            raise StopIteration
+        tid, point = item
+        self.handed[tid] = point
+        self.n_handed += 1
+        return self.make_task(tid, point)
+
+
+class _JoblibRunner:
+    """Stream trials through one ``joblib.Parallel`` call (any joblib backend).
+
+    Results come back as they finish (``return_as="generator_unordered"``) and
+    each freed worker gets a point asked for it right then (see
+    :class:`_Feed`). The objective is an argument of every task of one call,
+    so joblib ships its data once: loky memory-maps large arrays, dask
+    scatters large arguments once per call. Backends that cannot stream
+    (multiprocessing, ray, spark) evaluate mini-batches of ``n_jobs`` trials.
+    A worker that dies (segfault, ``os._exit``, out of memory, a dask
+    ``KilledWorker``) fails the trials it was running; the search goes on
+    with a new call.
+    """
 
     def __init__(self, fn: Callable, space: Any, n_jobs: int) -> None:
-        super().__init__(fn, space)
-        self.capacity = n_jobs
-        self.parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        self.fn, self.space, self.capacity = fn, space, n_jobs
 
-    def collect(self, timeout: float | None) -> Iterator[tuple[int, Outcome]]:
-        queue, self.queue = self.queue, []
-        if len(queue) == 1:  # no need to ship one trial to a worker
-            tid, point = queue[0]
-            yield tid, evaluate_objective(self.fn, self.space, point)
+    def _task(self, deadline: float | None, driver_pid: int | None = None) -> Callable[[int, dict], Any]:
+        config = _sklearn_config()
+        wall_deadline = None if deadline is None else time.time() + (deadline - time.monotonic())
+        return lambda tid, point: delayed(_tagged)(self.fn, self.space, tid, point, config,
+                                                   wall_deadline, driver_pid)
+
+    def run(self, source: Source, record: Record, deadline: float | None) -> None:
+        backend, _ = joblib.parallel.get_active_backend()
+        if not backend.supports_return_generator:  # multiprocessing, ray, spark
+            self._run_batches(source, record, deadline)
             return
-        yield from self.parallel(delayed(_tagged)(self.fn, self.space, tid, p) for tid, p in queue)
+        workers = joblib.effective_n_jobs(self.capacity)
+        # joblib runs a call in this process when it counts one worker (a dask
+        # cluster whose workers are restarting); a process backend's trials
+        # must not, since one that kills its worker would end the search.
+        driver_pid = None if getattr(backend, "uses_threads", False) or workers < 2 else os.getpid()
+        retry: list[tuple[int, dict]] = []
+        while True:
+            parallel = Parallel(n_jobs=self.capacity, return_as="generator_unordered", batch_size=1,
+                                pre_dispatch=self.capacity)
+            feed = _Feed(self._task(deadline, driver_pid), source, self.capacity, retry)
+            feed.parallel = parallel
+            guard = _LostTaskGuard(parallel)
+            lost_workers = False
+            try:
+                for tid, outcome in parallel(feed):
+                    if outcome is _IN_DRIVER:
+                        lost_workers = True
+                        break
+                    feed.handed.pop(tid, None)
+                    if outcome is not None:  # None: dispatched after the deadline, never ran
+                        record(tid, outcome)
+            except Exception as error:  # noqa: BLE001 - a worker died; joblib dropped the call
+                if feed.error is not None:
+                    raise feed.error from None
+                message = (f"the worker process running this trial died or was lost "
+                           f"({type(error).__name__}: {error})")
+                for tid in list(feed.handed):
+                    record(tid, {"status": STATUS_FAIL, "error": message,
+                                 "result": {"status": STATUS_FAIL}, "duration": None})
+                feed.handed.clear()
+                lost_workers = True
+            finally:
+                guard.stop()
+            if feed.error is not None:
+                raise feed.error
+            retry = list(feed.handed.items())  # stopped before they ran: run them again
+            if (lost_workers and not _wait_for_workers(workers, deadline)
+                    and (deadline is None or time.monotonic() < deadline)):
+                warnings.warn(f"joblib's backend has fewer than {workers} workers; running trials "
+                              "where joblib puts them, this process included.", RuntimeWarning)
+                driver_pid = None
+            if feed.exhausted and not retry:
+                return
+
+    def _run_batches(self, source: Source, record: Record, deadline: float | None) -> None:
+        make_task = self._task(deadline)
+        parallel = Parallel(n_jobs=self.capacity, batch_size=1)
+        while True:
+            items = []
+            while len(items) < self.capacity and (item := source()) is not None:
+                items.append(item)
+            if not items:
+                return
+            for tid, outcome in parallel(make_task(tid, point) for tid, point in items):
+                if outcome is not None:
+                    record(tid, outcome)
+
+    def close(self, kill: bool = False) -> None:
+        pass
 
 
-def _tagged(fn: Callable, space: Any, tid: int, point: dict) -> tuple[int, Outcome]:
-    return tid, evaluate_objective(fn, space, point)
+class _LostTaskGuard(threading.Thread):
+    """Surface tasks that failed without telling ``joblib.Parallel``.
+
+    joblib's dask backend sets the error of a task whose workers died
+    (``KilledWorker``) on its future but never calls the completion
+    callback, so a streaming call would wait for it forever. This thread
+    looks for such futures twice a second and registers their error the way
+    the callback would; the call then raises and the runner records the lost
+    trials as failed. It only reads what joblib keeps on its job trackers
+    and does nothing where those are missing.
+    """
+
+    def __init__(self, parallel: Any, interval: float = 0.5) -> None:
+        super().__init__(name="hpsk-lost-task-guard", daemon=True)
+        self.parallel, self.interval = parallel, interval
+        self.stopped = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            for tracker in list(getattr(self.parallel, "_jobs_set", ())):
+                future = getattr(tracker, "job", None)
+                if future is None or not hasattr(future, "done") or not future.done():
+                    continue
+                error = future.exception() if not future.cancelled() else RuntimeError("cancelled")
+                if error is not None and getattr(tracker, "status", None) == _TASK_PENDING:
+                    tracker._register_outcome({"result": error, "status": _TASK_ERROR})
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def _wait_for_workers(n_workers: int, deadline: float | None, patience: float = 30.0) -> bool:
+    """After a worker died, give the backend time to bring back ``n_workers``.
+
+    A dask nanny restarts a dead worker within seconds; meanwhile joblib
+    counts fewer workers and, at one, would run trials in this process.
+    """
+    give_up = time.monotonic() + patience
+    if deadline is not None:
+        give_up = min(give_up, deadline)
+    while time.monotonic() < give_up:
+        try:
+            if joblib.effective_n_jobs(n_workers) >= n_workers:
+                return True
+        except Exception:  # noqa: BLE001 - e.g. dask's "no worker after 10 seconds"
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _sklearn_config() -> dict[str, Any]:
+    try:
+        import sklearn
+    except ImportError:  # fmin works without scikit-learn
+        return {}
+    return sklearn.get_config()
+
+
+_IN_DRIVER = "not run: joblib placed it in the driver process"
+
+
+def _tagged(fn: Callable, space: Any, tid: int, point: dict, config: Mapping[str, Any],
+            wall_deadline: float | None, driver_pid: int | None = None) -> tuple[int, Any]:
+    """Run one trial in a joblib worker, with the driver's scikit-learn config."""
+    if driver_pid is not None and os.getpid() == driver_pid:
+        return tid, _IN_DRIVER
+    if wall_deadline is not None and time.time() > wall_deadline:
+        return tid, None
+    if not config:
+        return tid, evaluate_objective(fn, space, point)
+    import sklearn
+
+    with sklearn.config_context(**config):
+        return tid, evaluate_objective(fn, space, point)
 
 
 _WORKER_OBJECTIVE: dict[str, Any] = {}
@@ -239,9 +435,23 @@ class _ProcessRunner:
             yield self._stop(future, STATUS_TIMEOUT,
                              f"the trial ran past trial_timeout={self.trial_timeout:g}s and was stopped")
 
-    def stop_all(self, status: str, error: str) -> Iterator[tuple[int, Outcome]]:
-        for future in list(self.running):
-            yield self._stop(future, status, error)
+    def run(self, source: Source, record: Record, deadline: float | None) -> None:
+        exhausted = False
+        while True:
+            while not exhausted and len(self.running) < self.capacity:
+                item = source()
+                if item is None:
+                    exhausted = True
+                else:
+                    self.submit(*item)
+            if not self.running:
+                return
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            for tid, outcome in self.collect(left):
+                record(tid, outcome)
+            if deadline is not None and time.monotonic() >= deadline:
+                for future in list(self.running):
+                    record(*self._stop(future, STATUS_TIMEOUT, "stopped at the search's time budget"))
 
     def close(self, kill: bool = False) -> None:
         for future in list(self.running):
@@ -414,10 +624,12 @@ def search(
     trial_timeout: float | None = None,
     loss_threshold: float | None = None,
     progress_as_score: bool = False,
+    on_trial: Callable[[Any], None] | None = None,
 ) -> bool:
     """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
-    ``deadline`` is a ``time.monotonic()`` value. On ``KeyboardInterrupt`` the
+    ``deadline`` is a ``time.monotonic()`` value; ``on_trial(trial)`` is
+    called (in this process) with each finished trial. On ``KeyboardInterrupt`` the
     running trials are dropped and, if any trial finished, the search stops
     with a warning and returns ``True``; otherwise the interrupt propagates.
     Returns ``False`` when the search ran to its budget.
@@ -425,34 +637,29 @@ def search(
     algo = _default_algo() if algo is None else algo
     runner = _make_runner(fn, space.space, n_jobs, trial_timeout)
     progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
+    lock = threading.RLock()  # joblib asks for points in its own thread
 
-    def time_left() -> float | None:
-        return None if deadline is None else deadline - time.monotonic()
+    def source() -> tuple[int, dict] | None:
+        with lock:
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            if loss_threshold is not None and trials.n_ok and trials.best_trial.loss <= loss_threshold:
+                return None
+            if max_evals is not None and len(trials) >= max_evals:
+                return None
+            [point] = algo(space, trials.history(space), 1, rng)
+            [tid] = trials.add_pending([point], time.time())
+            return tid, point
 
-    def may_start() -> bool:
-        left = time_left()
-        if left is not None and left <= 0:
-            return False
-        if loss_threshold is not None and trials.n_ok and trials.best_trial.loss <= loss_threshold:
-            return False
-        return max_evals is None or len(trials) < max_evals
+    def record(tid: int, outcome: Outcome) -> None:
+        with lock:
+            trial = trials.finish(tid, **outcome)
+            progress.update(trials, trial)
+            if on_trial is not None:
+                on_trial(trial)
 
     try:
-        while True:
-            free = runner.capacity - runner.n_running
-            if free > 0 and may_start():
-                n = free if max_evals is None else min(free, max_evals - len(trials))
-                points = algo(space, trials.history(space), n, rng)
-                for tid, point in zip(trials.add_pending(points, time.time()), points):
-                    runner.submit(tid, point)
-            if runner.n_running == 0:
-                break
-            left = time_left()
-            for tid, outcome in runner.collect(None if left is None else max(left, 0.0)):
-                progress.update(trials, trials.finish(tid, **outcome))
-            if isinstance(runner, _ProcessRunner) and (left := time_left()) is not None and left <= 0:
-                for tid, outcome in runner.stop_all(STATUS_TIMEOUT, "stopped at the search's time budget"):
-                    progress.update(trials, trials.finish(tid, **outcome))
+        runner.run(source, record, deadline)
     except KeyboardInterrupt:
         runner.close(kill=True)
         trials.drop_running()
@@ -464,6 +671,7 @@ def search(
     finally:
         runner.close()
         progress.close()
+    trials.drop_running()  # proposed but never run: handed out after the deadline
     return False
 
 

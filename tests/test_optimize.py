@@ -4,8 +4,10 @@ import math
 import os
 import time
 
+import numpy as np
 import pytest
 
+from hpsk.algorithms import PENDING
 from hpsk import STATUS_FAIL, STATUS_OK, AllTrialsFailed, InvalidParameterError, Trials, fmin, hp, rand, space_eval
 
 SPACE = {"x": hp.uniform("x", -5, 5),
@@ -110,6 +112,40 @@ def test_parallel_workers_evaluate_every_trial():
     assert len(trials) == 12 and trials.n_ok == 12
 
 
+class _AskSpy:
+    """An algorithm that records how many points it was asked for, with how many pending."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, space, history, n, rng):
+        self.calls.append((n, int(np.count_nonzero(history.status == PENDING))))
+        # The first point is slow; every later one is fast.
+        return [{"x": -1.0 if history.n == 0 else float(rng.uniform(0.1, 1)), "kind": 1}
+                for _ in range(n)]
+
+
+def _slow_when_negative(params):
+    time.sleep(2.0 if params["x"] < 0 else 0.05)
+    return {"loss": params["x"] ** 2, "status": "ok", "finished_at": time.time()}
+
+
+@pytest.mark.timeout(120)
+def test_parallel_search_asks_one_point_per_free_worker_and_streams_results():
+    spy, trials = _AskSpy(), Trials()
+    fmin(_slow_when_negative, SPACE, algo=spy, max_evals=14, trials=trials, rstate=0,
+         show_progressbar=False, n_jobs=2)
+    assert len(trials) == 14 and trials.n_ok == 14
+    # One point per ask, never a batch ahead: besides the other worker's trial,
+    # only the trial that just finished may still be pending (joblib hands its
+    # result to this thread a moment after freeing the worker).
+    assert all(n == 1 for n, _ in spy.calls) and len(spy.calls) == 14
+    assert max(pending for _, pending in spy.calls) <= 2
+    # Results stream back: the free worker ran many fast trials while the slow one ran.
+    slow_end = trials[0].result["finished_at"]
+    assert sum(t.result["finished_at"] < slow_end for t in trials) >= 5
+
+
 def _sleep_then_value(params):
     if params["x"] > 0:
         time.sleep(30)
@@ -145,6 +181,25 @@ def test_a_trial_that_kills_its_worker_is_recorded_as_failed():
     failed = [t for t in trials if t.status == "fail"]
     assert failed and all("worker" in t.error and "died" in t.error for t in failed)
     assert trials.n_ok == 6 - len(failed)
+
+
+def _exit_once(params):
+    if params["x"] > 4:  # two of the 20 points rand.suggest draws with rstate=0
+        os._exit(3)
+    time.sleep(0.02)
+    return params["x"] ** 2
+
+
+@pytest.mark.timeout(120)
+def test_a_trial_that_kills_a_joblib_worker_fails_and_the_search_goes_on():
+    trials = Trials()
+    fmin(_exit_once, SPACE, algo=rand.suggest, max_evals=20, trials=trials, rstate=0,
+         show_progressbar=False, n_jobs=2)
+    killer = [t for t in trials if t.point["x"] > 4]
+    assert len(trials) == 20 and killer
+    assert all(t.status == "fail" and "died" in t.error for t in killer)
+    # Only the killer and a trial running beside it can be lost with the worker.
+    assert trials.n_ok >= 20 - 2 * len(killer)
 
 
 @pytest.mark.parametrize("kwargs, message", [
