@@ -235,3 +235,16 @@ def test_fmin_uses_tpe_by_default_and_empty_space_works():
     assert _default_algo() is tpe.suggest
     empty = compile_space({"constant": 1})
     assert tpe.suggest(empty, History.empty(empty), 3, np.random.default_rng(0)) == [{}, {}, {}]
+
+
+def test_a_node_shared_by_two_branches_is_proposed_under_either():
+    # "a" appears first under m1, so a walk-order grouping would visit its
+    # group before the m2 choice and leave it out of points that take m2.
+    inner = {"a": hp.uniform("a", 0, 1)}
+    space = hp.choice("top", [{"m": hp.choice("m1", [inner, {"b": 1}])},
+                              {"m": hp.choice("m2", [inner, {"c": 2}])}])
+    trials = Trials()
+    fmin(lambda p: p["m"].get("a", 0.5), space, algo=tpe.suggest, max_evals=40, trials=trials,
+         rstate=0, show_progressbar=False)
+    assert trials.n_ok == 40, trials.first_error()
+    assert any(t.point.get("top") == 1 and "a" in t.point for t in trials[10:])

@@ -196,16 +196,31 @@ def parameter_groups(space: CompiledSpace, multivariate: bool = True) -> tuple[_
 
     With ``multivariate=True`` a group holds every parameter with the same
     activation condition; otherwise each parameter is its own group.
-    Ordering groups by their first label in depth-first order puts every
-    choice before the groups it activates.
+    Groups come in depth-first order of their first label, except that a
+    group waits until every choice on any of its paths has been placed: a
+    node shared by two branches (the same learner reached under two
+    preprocessing options, say) can appear in the walk before the choice
+    of its second branch.
     """
     cached = _GROUP_CACHE.setdefault(space, {})
     if multivariate not in cached:
         by_key: dict[Any, list[str]] = {}
         for label, paths in space.conditions.items():
             by_key.setdefault(paths if multivariate else label, []).append(label)
+        groups = [labels for labels in by_key.values()]
+        home = {label: i for i, labels in enumerate(groups) for label in labels}
+        needs = [{home[choice] for path in space.conditions[labels[0]] for choice, _ in path} - {i}
+                 for i, labels in enumerate(groups)]
+        placed: list[int] = []
+        done: set[int] = set()
+        while len(placed) < len(groups):
+            ready = next((i for i in range(len(groups)) if i not in done and needs[i] <= done), None)
+            if ready is None:  # a cycle cannot come out of a tree; keep the walk order
+                ready = next(i for i in range(len(groups)) if i not in done)
+            placed.append(ready)
+            done.add(ready)
         cached[multivariate] = tuple(
-            _make_group(space, space.conditions[labels[0]], labels) for labels in by_key.values()
+            _make_group(space, space.conditions[groups[i][0]], groups[i]) for i in placed
         )
     return cached[multivariate]
 
