@@ -35,7 +35,7 @@ from .evaluation import (
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
 from .space import Build, Choice, Param, compile_space, space_eval
-from .tabular import column_kinds, column_preprocessing, is_frame, prepare_frame
+from .tabular import column_kinds, frame_space, is_frame, prepare_frame
 from .trials import Trials
 
 __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
@@ -398,8 +398,12 @@ class HyperoptEstimator(BaseEstimator):
         if self._frame_input_:
             kinds = column_kinds(X)
             if kinds.needs_columns or X.isna().to_numpy().any():
-                columns = column_preprocessing("columns", kinds, classification=task == "classification")
-                ex_preprocs = [columns] + ex_preprocs
+                # The native pairing (categories and NaN straight to HistGradientBoosting or
+                # XGBoost) skips the preprocessing, so only when the user fixed none.
+                no_preprocessing = self.preprocessing is None or (
+                    isinstance(self.preprocessing, (list, tuple)) and not self.preprocessing)
+                return frame_space(learner, preprocessing, ex_preprocs, kinds,
+                                   classification=task == "classification", allow_native=no_preprocessing)
         elif np.isnan(X.data if issparse(X) else X).any():
             # Most learners reject NaN; a median imputer first keeps every trial valid.
             ex_preprocs = [SimpleImputer(strategy="median")] + ex_preprocs
