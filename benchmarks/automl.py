@@ -29,7 +29,8 @@ Systems (``--systems``)
     ``_hyperopt_numpy2_fix``).
 ``flaml``
     ``flaml.AutoML().fit`` on the raw DataFrame with ``time_budget=budget``,
-    ``n_jobs=2``, ``seed=seed``.
+    ``n_jobs=2``, ``seed=seed`` and ``metric="accuracy"`` or ``"r2"`` (the
+    score reported here; FLAML's default on binary tasks is ROC AUC).
 ``optuna``
     A pipeline search written here with optuna's ``TPESampler(seed=seed)``:
     median imputation of numeric columns, most-frequent imputation and one-hot
@@ -370,7 +371,9 @@ def fit_flaml(X: pd.DataFrame, y: pd.Series, task_type: str, budget: float, seed
     import flaml
 
     automl = flaml.AutoML()
-    automl.fit(X, y, task=task_type, time_budget=budget, n_jobs=CORES, seed=seed, verbose=0)
+    metric = "accuracy" if task_type == "classification" else "r2"
+    automl.fit(X, y, task=task_type, metric=metric, time_budget=budget, n_jobs=CORES, seed=seed,
+               verbose=0)
     history = getattr(automl, "config_history", None)
     return Fitted(automl.predict, f"{automl.best_estimator} {automl.best_config}",
                   len(history) if history is not None else None)

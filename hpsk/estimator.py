@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import os
 import time
 import warnings
 from typing import Any, Callable
@@ -35,6 +36,7 @@ from .evaluation import (
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
 from .space import Build, Choice, Param, compile_space, space_eval
+from .storage import SQLiteStorage, space_digest
 from .tabular import column_kinds, frame_space, is_frame, prepare_frame
 from .trials import Trials
 
@@ -221,6 +223,12 @@ class HyperoptEstimator(BaseEstimator):
         the same trials and the same predictions.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` shows a progress bar.
+    storage : str or path-like, optional
+        An SQLite file that receives every trial as it finishes (see
+        :mod:`hpsk.storage`). Fitting again with the same file resumes the
+        search: its trials count towards ``max_evals`` and are not run again
+        (with ``warm_start=True``, ``max_evals`` more run). A file made for
+        another search space or other data raises ``ValueError``.
 
     Attributes
     ----------
@@ -285,6 +293,7 @@ class HyperoptEstimator(BaseEstimator):
         "n_jobs": [Interval(numbers.Integral, None, None), None],
         "random_state": [Interval(numbers.Integral, 0, 2**32 - 1), None],
         "verbose": [Interval(numbers.Integral, 0, None), InstanceOf((bool,), "a bool")],
+        "storage": [InstanceOf((str, os.PathLike), "a path"), None],
     }
 
     def __init__(
@@ -308,6 +317,7 @@ class HyperoptEstimator(BaseEstimator):
         n_jobs: int | None = None,
         random_state: int | None = None,
         verbose: int = 0,
+        storage: str | os.PathLike | None = None,
     ) -> None:
         self.classifier = classifier
         self.regressor = regressor
@@ -327,6 +337,7 @@ class HyperoptEstimator(BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.storage = storage
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -444,6 +455,27 @@ class HyperoptEstimator(BaseEstimator):
             return valid_size
         return self.cv
 
+    def _open_storage(self, space: Any, X: Any, y: Any, groups: Any, weights: Any, cv: Any,
+                      task: str) -> SQLiteStorage | None:
+        """The storage, checked against this search's space and data (see :mod:`hpsk.storage`)."""
+        if self.storage is None:
+            return None
+        import joblib
+
+        def name(value: Any) -> str:
+            return getattr(value, "__qualname__", None) or repr(value)
+
+        # What a loss means: the data, the task, the validation and the scoring.
+        data = joblib.hash((X, y, groups, weights, task, repr(cv), name(self.scoring),
+                            name(self.loss_fn), self.continuous_loss_fn))
+        storage = SQLiteStorage(self.storage)
+        try:
+            storage.claim(space=space_digest(space), data=data)
+        except ValueError as error:
+            storage.close()
+            raise ValueError(f"{type(self).__name__}: {error}") from None
+        return storage
+
     def _splits(self, cv: Any, X: Any, y: np.ndarray, groups: Any, task: str,
                 seed: int | None) -> tuple[Any, list]:
         classification = task == "classification"
@@ -509,6 +541,50 @@ class HyperoptEstimator(BaseEstimator):
         -------
         self : HyperoptEstimator
         """
+        return self._fit(X, y, groups, sample_weight, valid_size=valid_size, n_folds=n_folds,
+                         cv_shuffle=cv_shuffle, kfolds_group=kfolds_group, warm_start=warm_start,
+                         n_new=None)
+
+    def fit_iter(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None, *,
+                 increment: int = 1, warm_start: bool = False, **fit_params: Any) -> Any:
+        """Search step by step: hyperopt-sklearn's ``fit_iter`` generator.
+
+        The first ``next()`` yields the trials so far (none, or the previous
+        search's with ``warm_start=True``) without running any. Each further
+        ``next()`` runs ``increment`` more trials, ``send(n)`` runs ``n``; after
+        each step the best pipeline so far is refitted (with ``refit=True``),
+        so the estimator can predict between steps, and ``trials_`` is
+        yielded. ``fit_params`` are :meth:`fit`'s other keywords.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from hpsk import HyperoptClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = HyperoptClassifier(classifier="k_neighbors_classifier", random_state=0)
+        >>> steps = model.fit_iter(X, y, increment=2)
+        >>> len(next(steps)), len(next(steps)), len(steps.send(3))
+        (0, 2, 5)
+        """
+        unknown = set(fit_params) - {"valid_size", "n_folds", "cv_shuffle", "kfolds_group"}
+        if unknown:
+            raise TypeError(f"fit_iter() got unexpected keyword arguments {sorted(unknown)}")
+        keywords = {"valid_size": None, "n_folds": None, "cv_shuffle": None, "kfolds_group": None,
+                    **fit_params}
+        warm = warm_start and hasattr(self, "trials_")
+        n = yield (self.trials_ if warm else Trials())
+        while True:
+            n = increment if n is None else n
+            if not isinstance(n, numbers.Integral) or n < 1:
+                raise ValueError(f"fit_iter: the number of trials to run must be a positive int, got {n!r}")
+            self._fit(X, y, groups, sample_weight, warm_start=warm, n_new=int(n), **keywords)
+            warm = True
+            n = yield self.trials_
+
+    def _fit(self, X: Any, y: Any, groups: Any, sample_weight: Any, *, valid_size: float | None,
+             n_folds: int | None, cv_shuffle: bool | None, kfolds_group: Any, warm_start: bool,
+             n_new: int | None) -> "HyperoptEstimator":
+        """:meth:`fit`, running ``n_new`` more trials when given (for :meth:`fit_iter`)."""
         start = time.monotonic()
         self._validate()
         groups = kfolds_group if groups is None else groups
@@ -521,22 +597,44 @@ class HyperoptEstimator(BaseEstimator):
             del self.classes_
         self._task_ = task
         space = compile_space(self._search_space(task, X))
+        cv = self._resolve_cv(groups, valid_size, n_folds, cv_shuffle)
 
+        trials = self.trials_ if warm_start and hasattr(self, "trials_") else Trials()
+        storage = self._open_storage(space, X, y, groups, weights, cv, task)
         rng = as_generator(self.random_state)
         seed = None if self.random_state is None else int(rng.integers(2**31 - 1))
-        cv = self._resolve_cv(groups, valid_size, n_folds, cv_shuffle)
+        if storage is not None:
+            # Resumed trials were scored on the splits of the stored seed.
+            seed = int(storage.claim(split_seed=str(np.random.SeedSequence().entropy % 2**31 if seed is None
+                                                    else seed))["split_seed"])
+            if not (warm_start and len(trials)):
+                trials = Trials()
+                storage.load_into(trials)
+        if len(trials):
+            # A fresh stream of proposals: the seeded one would repeat the first trials' points.
+            rng = np.random.default_rng([int(rng.integers(2**31 - 1)), len(trials)])
         splitter, splits = self._splits(cv, X, y_encoded if y_encoded is not None else y, groups,
                                         task, seed)
         objective = PipelineObjective(X, y, y_encoded, splits, self._scorer(task), seed, weights)
 
+        if n_new is None:
+            # The storage's trials count towards max_evals (a resumed search ends
+            # where the first would have); warm_start runs max_evals more.
+            n_new = self.max_evals if warm_start or storage is None else self.max_evals - len(trials)
         reserve = (_REFIT_RESERVE if self.refit else 0.0) + (_REEVALUATE_RESERVE if self.reevaluate_top else 0.0)
         deadline = None if self.time_budget is None else start + self.time_budget * (1 - reserve)
-        trials = self.trials_ if warm_start and hasattr(self, "trials_") else Trials()
-        self.interrupted_ = search(
-            objective, space, algo=self.algo, max_evals=len(trials) + self.max_evals, trials=trials,
-            rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
-            n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
-            progress_as_score=True)
+        try:
+            if n_new > 0:
+                self.interrupted_ = search(
+                    objective, space, algo=self.algo, max_evals=len(trials) + n_new, trials=trials,
+                    rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
+                    n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
+                    progress_as_score=True, on_trial=None if storage is None else storage.append)
+            else:
+                self.interrupted_ = False
+        finally:
+            if storage is not None:
+                storage.close()
         self.trials_ = trials
         if trials.n_ok == 0:
             raise AllTrialsFailed(
