@@ -19,6 +19,7 @@ import logging
 import math
 import numbers
 import os
+import queue
 import threading
 import time
 import warnings
@@ -217,13 +218,18 @@ class _JoblibRunner:
             guard = _LostTaskGuard(parallel)
             lost_workers = False
             try:
-                for tid, outcome in parallel(feed):
+                for tid, outcome in _stream(parallel, feed, deadline):
                     if outcome is _IN_DRIVER:
                         lost_workers = True
                         break
                     feed.handed.pop(tid, None)
                     if outcome is not None:  # None: dispatched after the deadline, never ran
                         record(tid, outcome)
+            except _BudgetSpent:
+                for tid in list(feed.handed):
+                    record(tid, {"status": STATUS_TIMEOUT, "error": "stopped at the search's time budget",
+                                 "result": {"status": STATUS_TIMEOUT}, "duration": None})
+                return
             except Exception as error:  # noqa: BLE001 - a worker died; joblib dropped the call
                 if feed.error is not None:
                     raise feed.error from None
@@ -262,6 +268,54 @@ class _JoblibRunner:
 
     def close(self, kill: bool = False) -> None:
         pass
+
+
+class _BudgetSpent(Exception):
+    """The search's deadline passed while trials were still running."""
+
+
+def _stream(parallel: Any, feed: _Feed, deadline: float | None) -> Iterator[tuple[int, Any]]:
+    """``parallel(feed)``'s results, cut off at ``deadline``.
+
+    With a deadline, a thread consumes joblib's generator and this one waits
+    on a queue no later than the deadline; then the call is aborted (loky
+    kills its workers) and :class:`_BudgetSpent` tells the runner that the
+    trials still running were stopped.
+    """
+    if deadline is None:
+        yield from parallel(feed)
+        return
+    results: queue.Queue = queue.Queue()
+
+    def consume() -> None:
+        try:
+            for item in parallel(feed):
+                results.put((True, item))
+        except BaseException as error:  # noqa: BLE001 - handed to the driver thread
+            results.put((False, error))
+        results.put((True, None))
+
+    thread = threading.Thread(target=consume, name="hpsk-joblib-results", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                ok, value = results.get(timeout=max(deadline - time.monotonic(), 0.0))
+            except queue.Empty:
+                raise _BudgetSpent from None
+            if not ok:
+                raise value
+            if value is None:
+                return
+            yield value
+    finally:
+        if thread.is_alive():
+            abort = getattr(parallel, "_abort", None)
+            if abort is not None:
+                try:
+                    abort()
+                except Exception:  # noqa: BLE001 - best effort: the workers may already be gone
+                    logger.debug("could not abort joblib's call", exc_info=True)
 
 
 class _LostTaskGuard(threading.Thread):
@@ -555,8 +609,10 @@ def fmin(
     rstate : int or numpy.random.Generator, optional
         Seed of the proposals; the same seed gives the same trials.
     timeout : float, optional
-        Seconds after which no new trial starts (running ones are stopped
-        when they run in worker processes, i.e. with ``trial_timeout``).
+        Seconds after which no new trial starts; trials still running in
+        worker processes (``n_jobs > 1`` or ``trial_timeout``) are stopped
+        and recorded with status ``"timeout"``. With ``n_jobs=1`` and no
+        ``trial_timeout`` the running trial finishes first.
     show_progressbar : bool, default=True
         Show a tqdm progress bar.
     n_jobs : int, optional

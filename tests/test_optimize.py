@@ -183,6 +183,21 @@ def test_a_trial_that_kills_its_worker_is_recorded_as_failed():
     assert trials.n_ok == 6 - len(failed)
 
 
+def _sleep_long_when_positive(params):
+    time.sleep(60 if params["x"] > 0 else 0.05)
+    return params["x"] ** 2
+
+
+@pytest.mark.timeout(60)
+def test_timeout_stops_running_parallel_trials():
+    trials, start = Trials(), time.monotonic()
+    fmin(_sleep_long_when_positive, SPACE, algo=rand.suggest, timeout=4, trials=trials, rstate=0,
+         show_progressbar=False, n_jobs=2)
+    assert time.monotonic() - start < 4 + 2
+    assert "timeout" in trials.statuses() and trials.n_ok >= 1
+    assert all(t.error == "stopped at the search's time budget" for t in trials if t.status == "timeout")
+
+
 def _exit_once(params):
     if params["x"] > 4:  # two of the 20 points rand.suggest draws with rstate=0
         os._exit(3)
