@@ -205,7 +205,10 @@ class HyperoptEstimator(BaseEstimator):
     cv : int, float, "auto" or splitter, default="auto"
         Validation of each trial: ``k`` for (stratified) k-fold, a float for a
         (stratified) holdout fraction, any scikit-learn splitter, or "auto"
-        (5-fold up to 1,000 samples, 3-fold up to 3,000, a 20 % holdout above).
+        (5-fold up to 1,000 samples, 3-fold up to 3,000, a 20 % holdout above;
+        one step more folds for ``max_evals >= 100`` without a time budget,
+        one step fewer for a ``time_budget`` under 60 s; see
+        :func:`hpsk.evaluation.auto_cv`).
     reevaluate_top : int, default=0
         After the search, this many best candidates are re-scored on fresh
         shuffles of the same validation scheme and the winner is chosen on all
@@ -482,7 +485,8 @@ class HyperoptEstimator(BaseEstimator):
         min_class_count = int(np.bincount(y).min()) if classification else None
         splitter = make_splitter(cv, classification=classification, n_samples=X.shape[0],
                                  random_state=seed, groups=groups is not None,
-                                 min_class_count=min_class_count)
+                                 min_class_count=min_class_count, n_evals=self.max_evals,
+                                 time_budget=self.time_budget)
         try:
             return splitter, list(splitter.split(X, y, groups))
         except ValueError as error:

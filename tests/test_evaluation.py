@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.datasets import load_breast_cancer, load_iris, make_regression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold, cross_validate
 
-from hpsk import AllTrialsFailed, HyperoptClassifier, HyperoptEstimator, hp, nested_cross_validate, rand
+from hpsk import (AllTrialsFailed, HyperoptClassifier, HyperoptEstimator, HyperoptRegressor, hp,
+                  nested_cross_validate, rand)
 from hpsk.components import k_neighbors_classifier, logistic_regression
 from hpsk.evaluation import make_splitter
 from hpsk.space import Build
@@ -172,6 +173,26 @@ def test_auto_cv_adapts_to_the_data_size():
     assert holdout.get_n_splits() == 1 and holdout.test_size == 0.2
     assert make_splitter("auto", classification=True, n_samples=500, random_state=0,
                          min_class_count=3).get_n_splits() == 3
+
+
+def test_auto_cv_adapts_to_the_budget():
+    def folds(n_samples, **budget):
+        splitter = make_splitter("auto", classification=False, n_samples=n_samples, random_state=0,
+                                 **budget)
+        return splitter.get_n_splits()
+
+    # A long search gets more folds where the data allow them ...
+    assert folds(2000, n_evals=50) == 3 and folds(2000, n_evals=200) == 5
+    assert folds(10000, n_evals=50) == 1 and folds(10000, n_evals=200) == 3
+    assert folds(50000, n_evals=500) == 1
+    # ... a short time budget on more than 1,000 rows fewer; small data keeps 5 folds.
+    assert folds(2000, time_budget=30) == 1 and folds(2000, time_budget=600) == 3
+    assert folds(800, time_budget=10) == 5
+    # The estimator passes its budget on.
+    X, y = make_regression(n_samples=1500, n_features=4, random_state=0)
+    model = HyperoptRegressor(regressor="ridge", max_evals=100, random_state=0)
+    model.fit(X, y)
+    assert len(model.cv_results_["split4_test_score"]) == 100
 
 
 @pytest.mark.slow
