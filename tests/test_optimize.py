@@ -167,6 +167,67 @@ def test_trial_timeout_stops_an_overrunning_trial():
             assert "trial_timeout" in trial.error
 
 
+def _stuck_in_c_when_positive(params):
+    if params["x"] > 0:
+        import ctypes
+
+        ctypes.CDLL(None).sleep(60)  # libc's sleep: no Python signal handler can interrupt it
+    return params["x"] ** 2
+
+
+@pytest.mark.timeout(60)
+def test_trial_timeout_stops_a_trial_stuck_in_a_c_call():
+    trials, start = Trials(), time.monotonic()
+    fmin(_stuck_in_c_when_positive, SPACE, algo=rand.suggest, max_evals=6, trials=trials, rstate=1,
+         show_progressbar=False, trial_timeout=1.0)
+    assert time.monotonic() - start < 30
+    assert {t.status for t in trials if t.point["x"] > 0} == {"timeout"}
+    assert trials.n_ok == sum(t.point["x"] <= 0 for t in trials) > 0
+
+
+def _openmp_trial(params):
+    from sklearn.datasets import load_digits
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = load_digits(return_X_y=True)
+    model = HistGradientBoostingClassifier(max_iter=5, learning_rate=0.1 + abs(params["x"]) / 10)
+    return 1 - model.fit(X, y).score(X, y)
+
+
+@pytest.mark.timeout(120)
+def test_trial_timeout_workers_start_after_openmp_ran_in_this_process():
+    # Forking a process whose OpenMP pool is up can hang the child; hpsk's
+    # killable workers are started by loky (fork + exec), which is safe.
+    from sklearn.datasets import load_digits
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = load_digits(return_X_y=True)
+    HistGradientBoostingClassifier(max_iter=5).fit(X, y)  # OpenMP threads now exist here
+    trials = Trials()
+    fmin(_openmp_trial, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=0,
+         show_progressbar=False, trial_timeout=60, n_jobs=2)
+    assert trials.n_ok == 4
+
+
+def _search_with_timeout(seed):
+    trials = Trials()
+    fmin(_sleep_then_value, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=seed,
+         show_progressbar=False, trial_timeout=1.0)
+    return [(trial.point["x"] > 0, trial.status) for trial in trials], os.getpid()
+
+
+@pytest.mark.timeout(120)
+def test_trial_timeout_works_inside_a_joblib_worker():
+    # A search nested in a loky worker (cross_val_score(n_jobs=2) over an
+    # estimator with trial_timeout, say) must still start killable workers.
+    from joblib import Parallel, delayed
+
+    results = Parallel(n_jobs=2)(delayed(_search_with_timeout)(seed) for seed in (1, 2))
+    for outcomes, pid in results:
+        assert pid != os.getpid() and len(outcomes) == 4
+        assert all(status == ("timeout" if slow else "ok") for slow, status in outcomes)
+
+
 def _exit_hard(params):
     if params["x"] > 0:
         os._exit(3)
