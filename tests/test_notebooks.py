@@ -14,7 +14,7 @@ CELL_TIMEOUT = 120  # seconds; each notebook as a whole runs in well under a min
 def test_there_are_notebooks():
     names = {path.name for path in NOTEBOOKS}
     assert {"01_quickstart.ipynb", "02_custom_spaces.ipynb", "03_plots.ipynb",
-            "04_optimization_bias.ipynb", "05_real_data.ipynb"} <= names
+            "04_optimization_bias.ipynb", "05_real_data.ipynb", "06_parallel.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
