@@ -663,7 +663,8 @@ class HyperoptEstimator(BaseEstimator):
                 f"The first error was: {trials.first_error()}"
             )
         self.search_space_ = space
-        self.cv_results_ = cv_results(trials, lambda point: _readable_point(space, point))
+        self.cv_results_ = cv_results(trials, lambda point: _readable_point(space, point),
+                                      lambda point: assemble_pipeline(space.evaluate(point)))
         final_deadline = None if self.time_budget is None else start + self.time_budget * (1 - _REFIT_RESERVE)
         best, best_score = self._select(trials, space, objective, splitter, groups, seed, final_deadline)
         self.best_index_ = best.tid

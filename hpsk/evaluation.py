@@ -313,15 +313,26 @@ class PipelineObjective:
         }
 
 
-def cv_results(trials: Any, readable_params: Callable[[dict], dict]) -> dict[str, Any]:
+def cv_results(trials: Any, readable_params: Callable[[dict], dict],
+               build: Callable[[dict], Any] | None = None) -> dict[str, Any]:
     """scikit-learn's ``cv_results_`` layout, one entry per trial.
 
     Keys: ``params``, ``mean_test_score``, ``std_test_score``,
     ``split{k}_test_score``, ``mean_fit_time``, ``rank_test_score`` (failed
     trials rank last), plus ``status``, ``learner``, ``preprocessing`` and
-    ``error``. ``pandas.DataFrame(cv_results_)`` is a leaderboard.
+    ``error``. ``pandas.DataFrame(cv_results_)`` is a leaderboard. A trial
+    whose worker never reported back (stopped at a timeout, or killed) is
+    described from its point with ``build(point) -> pipeline`` when given.
     """
     rows = list(trials)
+    described = {}
+    for trial in rows:
+        if build is not None and "learner" not in trial.result:
+            try:
+                learner, preprocessing = describe_steps(build(trial.point))
+            except Exception:  # noqa: BLE001 - a point that cannot be built stays undescribed
+                continue
+            described[trial.tid] = {"learner": learner, "preprocessing": preprocessing}
     n_splits = max((len(t.result.get("scores", [])) for t in rows), default=0)
     splits = np.full((len(rows), n_splits), np.nan)
     for i, trial in enumerate(rows):
@@ -341,8 +352,9 @@ def cv_results(trials: Any, readable_params: Callable[[dict], dict]) -> dict[str
         "rank_test_score": rank,
         "mean_fit_time": np.array([t.result.get("fit_time", np.nan) for t in rows], dtype=float),
         "status": np.array([t.status for t in rows], dtype=object),
-        "learner": np.array([t.result.get("learner") for t in rows], dtype=object),
-        "preprocessing": np.array([" -> ".join(t.result.get("preprocessing") or []) for t in rows],
+        "learner": np.array([described.get(t.tid, t.result).get("learner") for t in rows], dtype=object),
+        "preprocessing": np.array([" -> ".join(described.get(t.tid, t.result).get("preprocessing") or [])
+                                   for t in rows],
                                   dtype=object),
         "error": np.array([t.error for t in rows], dtype=object),
     }

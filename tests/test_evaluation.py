@@ -206,3 +206,21 @@ def test_nested_cross_validation_reports_the_optimism():
     composed = cross_validate(model, X, y, cv=3, return_estimator=True)
     assert composed["test_score"].shape == (3,) and np.all(composed["test_score"] > 0.85)
     assert all(hasattr(est, "best_score_") for est in composed["estimator"])
+
+
+class _Crashes(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("this learner always fails")
+
+
+def test_trials_that_never_reported_are_still_described_in_cv_results():
+    from hpsk.space import Build
+
+    X, y = load_iris(return_X_y=True)
+    space = {"learner": hp.choice("learner", [Build(_Crashes), k_neighbors_classifier("knn")]),
+             "preprocessing": []}
+    model = HyperoptEstimator(space=space, max_evals=10, algo=rand.suggest, random_state=0).fit(X, y)
+    failed = model.cv_results_["status"] == "fail"
+    assert failed.any() and (~failed).any()
+    assert set(model.cv_results_["learner"][failed]) == {"_Crashes"}
+    assert set(model.cv_results_["learner"][~failed]) == {"KNeighborsClassifier"}
