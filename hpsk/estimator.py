@@ -222,10 +222,9 @@ class HyperoptEstimator(BaseEstimator):
     cv : int, float, "auto" or splitter, default="auto"
         Validation of each trial: ``k`` for (stratified) k-fold, a float for a
         (stratified) holdout fraction, any scikit-learn splitter, or "auto"
-        (5-fold up to 1,000 samples, 3-fold up to 3,000, a 20 % holdout above;
-        one step more folds for ``max_evals >= 100`` without a time budget,
-        one step fewer for a ``time_budget`` under 60 s; see
-        :func:`hpsk.evaluation.auto_cv`).
+        (5-fold up to 1,000 samples, 3-fold up to 20,000, a 20 % holdout
+        above; 5-fold up to 3,000 for a long search, ``max_evals >= 100`` or a
+        ``time_budget``; see :func:`hpsk.evaluation.auto_cv`).
     reevaluate_top : int, default=0
         After the search, this many best candidates are re-scored on fresh
         shuffles of the same validation scheme and the winner is chosen on all
