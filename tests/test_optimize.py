@@ -228,22 +228,6 @@ def test_trial_timeout_works_inside_a_joblib_worker():
         assert all(status == ("timeout" if slow else "ok") for slow, status in outcomes)
 
 
-def _exit_hard(params):
-    if params["x"] > 0:
-        os._exit(3)
-    return params["x"] ** 2
-
-
-@pytest.mark.timeout(60)
-def test_a_trial_that_kills_its_worker_is_recorded_as_failed():
-    trials = Trials()
-    fmin(_exit_hard, SPACE, algo=rand.suggest, max_evals=6, trials=trials, rstate=1,
-         show_progressbar=False, trial_timeout=30)
-    failed = [t for t in trials if t.status == "fail"]
-    assert failed and all("worker" in t.error and "died" in t.error for t in failed)
-    assert trials.n_ok == 6 - len(failed)
-
-
 def _sleep_long_when_positive(params):
     time.sleep(60 if params["x"] > 0 else 0.05)
     return params["x"] ** 2
@@ -267,15 +251,18 @@ def _exit_once(params):
 
 
 @pytest.mark.timeout(120)
-def test_a_trial_that_kills_a_joblib_worker_fails_and_the_search_goes_on():
+@pytest.mark.parametrize("runner, lost_beside", [({"trial_timeout": 30, "n_jobs": 2}, 0), ({"n_jobs": 2}, 1)],
+                         ids=["killable-workers", "joblib-stream"])
+def test_a_trial_that_kills_its_worker_fails_and_the_search_goes_on(runner, lost_beside):
+    # A killable worker fails only its own trial; joblib's stream can also
+    # lose the trial running beside it in the other worker.
     trials = Trials()
     fmin(_exit_once, SPACE, algo=rand.suggest, max_evals=20, trials=trials, rstate=0,
-         show_progressbar=False, n_jobs=2)
+         show_progressbar=False, **runner)
     killer = [t for t in trials if t.point["x"] > 4]
     assert len(trials) == 20 and killer
     assert all(t.status == "fail" and "died" in t.error for t in killer)
-    # Only the killer and a trial running beside it can be lost with the worker.
-    assert trials.n_ok >= 20 - 2 * len(killer)
+    assert trials.n_ok >= 20 - (1 + lost_beside) * len(killer)
 
 
 @pytest.mark.parametrize("kwargs, message", [
