@@ -128,7 +128,7 @@ class _InlineRunner:
             record(tid, evaluate_objective(self.fn, self.space, point))
 
     def close(self, kill: bool = False) -> None:
-        pass
+        """Nothing to release: trials ran in this process."""
 
 
 class _Feed:
@@ -267,7 +267,7 @@ class _JoblibRunner:
                     record(tid, outcome)
 
     def close(self, kill: bool = False) -> None:
-        pass
+        """Nothing to release: each joblib call ends (or is aborted) inside :meth:`run`."""
 
 
 class _BudgetSpent(Exception):
@@ -363,8 +363,8 @@ def _wait_for_workers(n_workers: int, deadline: float | None, patience: float = 
         try:
             if joblib.effective_n_jobs(n_workers) >= n_workers:
                 return True
-        except Exception:  # noqa: BLE001 - e.g. dask's "no worker after 10 seconds"
-            pass
+        except Exception:  # noqa: BLE001 - e.g. dask's "no worker after 10 seconds": ask again
+            logger.debug("waiting for joblib's workers", exc_info=True)
         time.sleep(0.2)
     return False
 
