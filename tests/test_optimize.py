@@ -189,24 +189,34 @@ def _openmp_trial(params):
     from sklearn.datasets import load_digits
     from sklearn.ensemble import HistGradientBoostingClassifier
 
+    from threadpoolctl import threadpool_info
+
     X, y = load_digits(return_X_y=True)
     model = HistGradientBoostingClassifier(max_iter=5, learning_rate=0.1 + abs(params["x"]) / 10)
-    return 1 - model.fit(X, y).score(X, y)
+    loss = 1 - model.fit(X, y).score(X, y)
+    openmp = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"]
+    return {"loss": loss, "status": "ok", "openmp_threads": max(openmp)}
 
 
 @pytest.mark.timeout(120)
-def test_trial_timeout_workers_start_after_openmp_ran_in_this_process():
+def test_trial_timeout_workers_start_after_openmp_ran_in_this_process(monkeypatch):
     # Forking a process whose OpenMP pool is up can hang the child; hpsk's
     # killable workers are started by loky (fork + exec), which is safe.
+    # Each worker's OpenMP pool is capped at its share of the cores: two
+    # machine-wide pools of spinning threads made HGB fits 20x slower on 2
+    # cores, and trials ran past trial_timeout.
+    from joblib import cpu_count
     from sklearn.datasets import load_digits
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     X, y = load_digits(return_X_y=True)
     HistGradientBoostingClassifier(max_iter=5).fit(X, y)  # OpenMP threads now exist here
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     trials = Trials()
     fmin(_openmp_trial, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=0,
          show_progressbar=False, trial_timeout=60, n_jobs=2)
     assert trials.n_ok == 4
+    assert [t.result["openmp_threads"] for t in trials] == [max(cpu_count() // 2, 1)] * 4
 
 
 def _search_with_timeout(seed):
