@@ -46,7 +46,9 @@ DATASETS: dict[str, tuple[str, Callable[[], tuple[pd.DataFrame, pd.Series]]]] = 
     "diabetes": ("regression", _sklearn(__import__("sklearn.datasets").datasets.load_diabetes)),
     "pima": ("classification", _pima),
     "swiss_labor": ("classification", _r("AER", "SwissLabor", "participation")),
-    "mroz": ("classification", _r("Ecdat", "Mroz", "work")),
+    # The wife's hours, hourly earnings and wage are recorded only when she
+    # works: each alone gives the target away.
+    "mroz": ("classification", _r("Ecdat", "Mroz", "work", drop=("hoursw", "hearnw", "wagew"))),
     "penguins": ("classification", _r("palmerpenguins", "penguins", "species")),
     "titanic": ("classification", _r("Stat2Data", "Titanic", "Survived", drop=("Name", "SexCode"))),
     "two_class": ("classification", _r("modeldata", "two_class_dat", "Class")),
