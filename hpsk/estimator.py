@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 import os
 import time
@@ -35,7 +36,8 @@ from .evaluation import (
 )
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
-from .space import Build, Choice, Param, compile_space, space_eval
+from .components._any import STARTING_POINTS
+from .space import Build, Categorical, Choice, Float, Integer, Param, compile_space, space_eval
 from .storage import SQLiteStorage, space_digest
 from .tabular import column_kinds, frame_space, is_frame, prepare_frame
 from .trials import Trials
@@ -151,6 +153,25 @@ def _check_sample_weight(sample_weight: Any, n_samples: int, owner: str) -> np.n
     return weights
 
 
+def _label_ending(space: Any, suffix: str) -> str | None:
+    """The first label of ``space`` that is ``suffix`` or ends with ``"." + suffix``."""
+    return next((label for label in space.labels if label == suffix or label.endswith("." + suffix)), None)
+
+
+def _within_prior(space: Any, label: str, value: Any) -> bool:
+    """Whether ``value`` can be drawn for ``label``: an option index, or a number inside the prior's bounds."""
+    dist = space.nodes[label].dist
+    if isinstance(dist, Categorical):
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < dist.n_options
+    if isinstance(dist, Float):
+        low, high = (math.exp(dist.low), math.exp(dist.high)) if dist.log else (dist.low, dist.high)
+        slack = 1e-9 * max(abs(low), abs(high), 1.0)  # exp(log(31)) is not exactly 31
+        return low - slack <= value <= high + slack
+    if isinstance(dist, Integer):
+        return dist.low <= value < dist.high
+    return True
+
+
 def _check_groups(groups: Any, n_samples: int, owner: str) -> np.ndarray | None:
     if groups is None:
         return None
@@ -248,6 +269,17 @@ class HyperoptEstimator(BaseEstimator):
         search: its trials count towards ``max_evals`` and are not run again
         (with ``warm_start=True``, ``max_evals`` more run). A file made for
         another search space or other data raises ``ValueError``.
+    starting_points : "auto", list of dict or None, default="auto"
+        Points tried before the search proposes any. ``"auto"`` tries the
+        scikit-learn defaults of the learners in the space that most often
+        win on tabular data (hist gradient boosting, logistic or ridge
+        regression on standardised, one-hot encoded columns, random forest,
+        XGBoost, extra trees, SVC), the ones whose labels the space has; see
+        ``hpsk.components._any.STARTING_POINTS``. A list gives points as in
+        :func:`hpsk.fmin`'s ``points_to_evaluate`` (labels of the searched
+        space, option indices for choices; labels left out are drawn from
+        the prior). ``None`` starts with the prior's draws. They count
+        towards ``max_evals``; a resumed search does not repeat them.
 
     Attributes
     ----------
@@ -313,6 +345,7 @@ class HyperoptEstimator(BaseEstimator):
         "random_state": [Interval(numbers.Integral, 0, 2**32 - 1), None],
         "verbose": [Interval(numbers.Integral, 0, None), InstanceOf((bool,), "a bool")],
         "storage": [InstanceOf((str, os.PathLike), "a path"), None],
+        "starting_points": [Options(("auto",)), InstanceOf((list, tuple), "a list of dicts"), None],
     }
 
     def __init__(
@@ -337,6 +370,7 @@ class HyperoptEstimator(BaseEstimator):
         random_state: int | None = None,
         verbose: int = 0,
         storage: str | os.PathLike | None = None,
+        starting_points: Any = "auto",
     ) -> None:
         self.classifier = classifier
         self.regressor = regressor
@@ -357,6 +391,7 @@ class HyperoptEstimator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.storage = storage
+        self.starting_points = starting_points
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -630,6 +665,7 @@ class HyperoptEstimator(BaseEstimator):
             if not (warm_start and len(trials)):
                 trials = Trials()
                 storage.load_into(trials)
+        starting = self._starting_points(space, rng)
         if len(trials):
             # A fresh stream of proposals: the seeded one would repeat the first trials' points.
             rng = np.random.default_rng([int(rng.integers(2**31 - 1)), len(trials)])
@@ -649,7 +685,8 @@ class HyperoptEstimator(BaseEstimator):
                     objective, space, algo=self.algo, max_evals=len(trials) + n_new, trials=trials,
                     rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
                     n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
-                    progress_as_score=True, on_trial=None if storage is None else storage.append)
+                    progress_as_score=True, on_trial=None if storage is None else storage.append,
+                    points_to_evaluate=starting)
             else:
                 self.interrupted_ = False
         finally:
@@ -678,6 +715,34 @@ class HyperoptEstimator(BaseEstimator):
                 warnings.simplefilter("ignore", category=ConvergenceWarning)
                 self.best_estimator_ = pipeline.fit(X, targets, **objective.fit_params(pipeline))
         return self
+
+    def _starting_points(self, space: Any, rng: np.random.Generator) -> list[dict[str, Any]]:
+        """Complete points for ``starting_points`` (see the class docstring)."""
+        if self.starting_points is None:
+            return []
+        if self.starting_points != "auto":
+            try:
+                return [space.complete(point, rng) for point in self.starting_points]
+            except ValueError as error:
+                raise ValueError(f"{type(self).__name__}: starting_points: {error}") from None
+        points = []
+        for entry in STARTING_POINTS:
+            partial: dict[str, Any] = {}
+            for i, (key, value) in enumerate(entry.items()):
+                label = _label_ending(space, key)
+                usable = label is not None and label not in partial and _within_prior(space, label, value)
+                if usable:
+                    try:
+                        space.complete({**partial, label: value}, rng)
+                    except ValueError:  # inactive next to the others (no scaler for native columns, say)
+                        usable = False
+                if usable:
+                    partial[label] = value
+                elif i == 0:  # the anchor: this learner is not in the space, or not as expected
+                    break
+            if partial:
+                points.append(space.complete(partial, rng))
+        return points
 
     def _select(self, trials: Trials, space: Any, objective: PipelineObjective, splitter: Any,
                 groups: Any, seed: int | None, deadline: float | None) -> tuple[Any, float]:

@@ -543,6 +543,7 @@ _FMIN_CONSTRAINTS = {
     "loss_threshold": [Interval(numbers.Real, None, None), None],
     "algo": [callable, None],
     "trials": [InstanceOf((Trials,)), None],
+    "points_to_evaluate": [InstanceOf((list, tuple), "a list of dicts"), None],
 }
 
 
@@ -602,6 +603,7 @@ def fmin(
     n_jobs: int | None = None,
     trial_timeout: float | None = None,
     loss_threshold: float | None = None,
+    points_to_evaluate: list[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Minimise ``fn`` over ``space``; return the best point.
 
@@ -638,6 +640,13 @@ def fmin(
         killed) and recorded with status ``"timeout"``.
     loss_threshold : float, optional
         Stop as soon as a trial reaches a loss at or below this.
+    points_to_evaluate : list of dict, optional
+        Points to try first, before ``algo`` proposes any (as in
+        hyperopt): label -> value, option indices for choices. A point may
+        give only some labels; the others are drawn from the prior (see
+        :meth:`CompiledSpace.complete`). Only a search whose ``trials``
+        holds fewer trials than points runs them (the first trials of a
+        search), so continuing a search does not repeat them.
 
     Returns
     -------
@@ -652,17 +661,23 @@ def fmin(
     """
     validate_params(
         {"max_evals": max_evals, "timeout": timeout, "trial_timeout": trial_timeout,
-         "n_jobs": n_jobs, "loss_threshold": loss_threshold, "algo": algo, "trials": trials},
+         "n_jobs": n_jobs, "loss_threshold": loss_threshold, "algo": algo, "trials": trials,
+         "points_to_evaluate": points_to_evaluate},
         _FMIN_CONSTRAINTS, "fmin",
     )
     if max_evals is None and timeout is None and loss_threshold is None:
         raise ValueError("fmin needs a budget: set max_evals, timeout or loss_threshold.")
     compiled = compile_space(space)
     trials = Trials() if trials is None else trials
-    search(fn, compiled, algo=algo, max_evals=max_evals, trials=trials, rng=as_generator(rstate),
+    rng = as_generator(rstate)
+    try:
+        starting = [compiled.complete(point, rng) for point in points_to_evaluate or []]
+    except ValueError as error:
+        raise ValueError(f"fmin: points_to_evaluate: {error}") from None
+    search(fn, compiled, algo=algo, max_evals=max_evals, trials=trials, rng=rng,
            deadline=None if timeout is None else time.monotonic() + timeout,
            show_progressbar=show_progressbar, n_jobs=effective_n_jobs(n_jobs),
-           trial_timeout=trial_timeout, loss_threshold=loss_threshold)
+           trial_timeout=trial_timeout, loss_threshold=loss_threshold, points_to_evaluate=starting)
     if trials.n_ok == 0:
         raise AllTrialsFailed(_all_failed_message(trials))
     return trials.argmin
@@ -697,9 +712,12 @@ def search(
     loss_threshold: float | None = None,
     progress_as_score: bool = False,
     on_trial: Callable[[Any], None] | None = None,
+    points_to_evaluate: list[dict[str, Any]] | None = None,
 ) -> bool:
     """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
+    ``points_to_evaluate`` are complete points proposed before ``algo`` while
+    ``trials`` holds fewer trials than them (trial ``i`` takes point ``i``).
     ``deadline`` is a ``time.monotonic()`` value; ``on_trial(trial)`` is
     called (in this process) with each finished trial. On ``KeyboardInterrupt`` the
     running trials are dropped and, if any trial finished, the search stops
@@ -710,6 +728,7 @@ def search(
     runner = _make_runner(fn, space.space, n_jobs, trial_timeout)
     progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
     lock = threading.RLock()  # joblib asks for points in its own thread
+    starting = list(points_to_evaluate or [])
 
     def source() -> tuple[int, dict] | None:
         with lock:
@@ -719,7 +738,10 @@ def search(
                 return None
             if max_evals is not None and len(trials) >= max_evals:
                 return None
-            [point] = algo(space, trials.history(space), 1, rng)
+            if len(trials) < len(starting):
+                point = starting[len(trials)]
+            else:
+                [point] = algo(space, trials.history(space), 1, rng)
             [tid] = trials.add_pending([point], time.time())
             return tid, point
 

@@ -22,6 +22,7 @@ and vectorised prior sampling. Algorithms work on compiled spaces only.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Union
 
@@ -334,6 +335,58 @@ class CompiledSpace:
         if not self.nodes:
             return [{} for _ in range(n)]
         return self.to_points(self.sample_columns(n, rng))
+
+    def complete(self, partial: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+        """A point that takes ``partial``'s values and draws the others from the prior.
+
+        ``partial`` maps labels to values as in a point (option indices for
+        choices). The choices a given label needs are made so that it is
+        active: of its activating paths, the first that agrees with the
+        choices given and with those made for earlier labels. Labels the
+        point then leaves inactive are left out; active labels ``partial`` does not give are drawn from the
+        prior.
+
+        Raises
+        ------
+        ValueError
+            For a label not in the space, a value a label cannot take (an
+            option index out of range, a non-finite number), or a label no
+            choice can activate next to the others given.
+        """
+        if not isinstance(partial, Mapping):
+            raise ValueError(f"a point is a dict of label -> value, got {partial!r}")
+        unknown = [label for label in partial if label not in self.nodes]
+        if unknown:
+            raise ValueError(f"unknown label(s) {unknown}; the space has {list(self.nodes)}")
+        fixed = {label: self._check_value(label, value) for label, value in partial.items()}
+        for label in partial:
+            path = next((path for path in self.conditions[label]
+                         if all(fixed.get(choice, index) == index for choice, index in path)), None)
+            if path is None:
+                raise ValueError(f"{label!r} cannot be active next to the choices given: {partial}")
+            for choice, index in path:
+                fixed.setdefault(choice, float(index))
+        columns = {label: node.dist.sample(rng, 1).astype(float) for label, node in self.nodes.items()}
+        for label, value in fixed.items():
+            columns[label][0] = value
+        for label, mask in self.active_masks(columns, 1).items():
+            if not mask[0]:
+                columns[label][0] = np.nan
+        [point] = self.to_points(columns)
+        return point
+
+    def _check_value(self, label: str, value: Any) -> float:
+        dist = self.nodes[label].dist
+        if isinstance(dist, Categorical):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)) \
+                    or not 0 <= value < dist.n_options:
+                raise ValueError(f"{label!r} is a choice of {dist.n_options} options: give an option index "
+                                 f"in 0..{dist.n_options - 1}, got {value!r}")
+            return float(value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+                or not math.isfinite(value):
+            raise ValueError(f"{label!r} takes a finite number, got {value!r}")
+        return float(value)
 
     def evaluate(self, point: Mapping[str, Any]) -> Any:
         """The concrete value of the space at ``point`` (see :func:`space_eval`)."""

@@ -324,3 +324,90 @@ def test_the_refit_takes_threads_only_from_idle_cores(monkeypatch):
     assert estimator._refit_threads(8) == 8 and estimator._refit_threads(None) == 1
     monkeypatch.setattr(estimator.os, "getloadavg", lambda: (14.2, 14.0, 13.0))
     assert estimator._refit_threads(8) == 1
+
+
+# ---- starting points ------------------------------------------------------------------
+
+_DEFAULTS = {
+    "HistGradientBoostingClassifier": ("learning_rate", "max_iter", "max_leaf_nodes", "min_samples_leaf",
+                                       "l2_regularization", "max_features", "class_weight"),
+    "LogisticRegression": ("C", "l1_ratio", "solver", "class_weight"),
+    "RandomForestClassifier": ("n_estimators", "max_features", "max_depth", "min_samples_leaf", "criterion",
+                               "bootstrap"),
+    "ExtraTreesClassifier": ("n_estimators", "max_features", "max_depth", "min_samples_leaf", "criterion",
+                             "bootstrap"),
+    "SVC": ("C", "kernel", "gamma", "class_weight"),
+}
+
+
+def _trial_pipelines(est):
+    return [est.search_space_.evaluate(trial.point) for trial in est.trials_]
+
+
+def test_the_first_trials_are_the_learners_defaults():
+    from sklearn import ensemble, linear_model, svm
+
+    X, y = load_breast_cancer(return_X_y=True)
+    est = HyperoptClassifier(max_evals=8, random_state=0).fit(X, y)
+    parts = _trial_pipelines(est)
+    names = [type(p["learner"]).__name__ for p in parts[:7]]
+    assert names == ["HistGradientBoostingClassifier", "LogisticRegression", "RandomForestClassifier",
+                     "XGBClassifier", "ExtraTreesClassifier", "SVC"] + names[6:]
+    for p in parts[:6]:
+        learner = p["learner"]
+        name = type(learner).__name__
+        if name in _DEFAULTS:
+            default = getattr(ensemble, name, None) or getattr(linear_model, name, None) or getattr(svm, name)
+            keys = _DEFAULTS[name]
+            assert {k: learner.get_params()[k] for k in keys} == {k: default().get_params()[k] for k in keys}
+        scaled = name in ("LogisticRegression", "SVC")
+        assert [type(step).__name__ for step in p["preprocessing"]] == (["StandardScaler"] if scaled else [])
+    assert parts[3]["learner"].get_params()["max_depth"] == 6
+    # The search goes on from there: the eighth trial is TPE's (a draw from the prior).
+    assert len(est.trials_) == 8
+
+
+def test_starting_points_on_a_frame_pair_boosting_with_native_columns_and_ridge_with_one_hot():
+    pd = pytest.importorskip("pandas")
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X["sex"] = np.where(X["sex"] > 0, "m", "f")
+    X.loc[::7, "bmi"] = np.nan
+    est = HyperoptRegressor(max_evals=3, random_state=0).fit(X, y)
+    hgb, ridge = _trial_pipelines(est)[:2]
+    assert type(hgb["learner"]).__name__ == "HistGradientBoostingRegressor"
+    assert hgb["learner"].get_params()["categorical_features"] == [0] and hgb["preprocessing"] == []
+    assert type(ridge["learner"]).__name__ == "Ridge" and ridge["learner"].alpha == 1.0
+    columns = ridge["ex_preprocs"][0]
+    encoder = columns.transformers[1][1].steps[-1][1]
+    assert type(encoder).__name__ == "OneHotEncoder" and encoder.min_frequency == 1
+    assert [type(step).__name__ for step in ridge["preprocessing"]] == ["StandardScaler"]
+    assert isinstance(pd.DataFrame(est.cv_results_), pd.DataFrame)
+
+
+def test_starting_points_can_be_given_or_turned_off():
+    X, y = load_iris(return_X_y=True)
+    given = HyperoptClassifier(max_evals=2, random_state=0,
+                               starting_points=[{"classifier.logistic_regression.C": 0.5}]).fit(X, y)
+    first = _trial_pipelines(given)[0]["learner"]
+    assert type(first).__name__ == "LogisticRegression" and first.C == 0.5
+    auto = HyperoptClassifier(max_evals=1, random_state=0).fit(X, y)
+    off = HyperoptClassifier(max_evals=1, random_state=0, starting_points=None).fit(X, y)
+    assert auto.trials_[0].point != off.trials_[0].point
+    with pytest.raises(ValueError, match=r"starting_points: unknown label\(s\) \['C'\]"):
+        HyperoptClassifier(max_evals=1, starting_points=[{"C": 1.0}]).fit(X, y)
+
+
+def test_starting_points_keep_inside_a_narrowed_prior():
+    import math
+
+    from hpsk.components import hist_gradient_boosting_classifier
+
+    X, y = load_iris(return_X_y=True)
+    name = "clf.hist_gradient_boosting"
+    learner = hist_gradient_boosting_classifier(name, max_leaf_nodes=15,
+                                                max_iter=hp.randint(f"{name}.max_iter", 10, 51))
+    est = HyperoptClassifier(classifier=learner, max_evals=1, random_state=0).fit(X, y)
+    params = est.best_estimator_[-1].get_params()
+    # The default learning rate is in the prior and used; 100 rounds are not, so they are drawn.
+    assert params["learning_rate"] == 0.1 and params["max_leaf_nodes"] == 15 and 10 <= params["max_iter"] <= 50
+    assert not math.isnan(est.best_score_)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from hpsk.algorithms import PENDING
-from hpsk import STATUS_FAIL, STATUS_OK, AllTrialsFailed, InvalidParameterError, Trials, fmin, hp, rand, space_eval
+from hpsk import (STATUS_FAIL, STATUS_OK, AllTrialsFailed, InvalidParameterError, Trials, fmin, hp, rand,
+                  space_eval, tpe)
 
 SPACE = {"x": hp.uniform("x", -5, 5),
          "kind": hp.choice("kind", [{"shift": hp.uniform("shift", 0, 1)}, {"shift": 3.0}])}
@@ -284,6 +285,22 @@ def test_a_trial_that_kills_its_worker_fails_and_the_search_goes_on(runner, lost
 def test_bad_arguments_raise_clear_errors(kwargs, message):
     with pytest.raises(InvalidParameterError, match=message):
         fmin(quadratic, SPACE, show_progressbar=False, **kwargs)
+
+
+def test_points_to_evaluate_run_first_and_are_not_repeated_when_the_search_goes_on():
+    space = hp.choice("kind", [{"x": hp.uniform("x", -5, 5)}, {"y": hp.uniform("y", 0, 1)}])
+    trials = Trials()
+    fmin(lambda p: p.get("x", 0.0) ** 2, space, algo=tpe.suggest, max_evals=6, trials=trials, rstate=0,
+         show_progressbar=False, points_to_evaluate=[{"x": 1.5}, {"kind": 1, "y": 0.25}])
+    assert trials[0].point == {"kind": 0, "x": 1.5} and trials[1].point == {"kind": 1, "y": 0.25}
+    fmin(lambda p: p.get("x", 0.0) ** 2, space, algo=tpe.suggest, max_evals=10, trials=trials, rstate=1,
+         show_progressbar=False, points_to_evaluate=[{"x": 1.5}, {"kind": 1, "y": 0.25}])
+    assert sum(t.point.get("x") == 1.5 for t in trials) == 1 and len(trials) == 10
+
+
+def test_points_to_evaluate_with_an_unknown_label_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"points_to_evaluate: unknown label\(s\) \['z'\]"):
+        fmin(lambda p: p["x"], SPACE, max_evals=2, show_progressbar=False, points_to_evaluate=[{"z": 1}])
 
 
 def test_fmin_needs_a_budget():

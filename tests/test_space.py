@@ -70,6 +70,40 @@ def test_conditional_parameters_appear_only_on_their_branch():
         assert value["kind"] == ("svm" if point["model"] == 0 else "tree")
 
 
+def _tree_or_svm():
+    return hp.choice("model", [
+        {"kind": "svm", "C": hp.loguniform("svm.C", -3, 3)},
+        {"kind": "tree", "depth": hp.randint("tree.depth", 1, 10),
+         "split": hp.choice("tree.split", [{"a": hp.uniform("tree.a", 0, 1)}, "best"])},
+    ])
+
+
+def test_complete_makes_the_choices_a_given_label_needs_and_draws_the_rest():
+    compiled = compile_space(_tree_or_svm())
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        point = compiled.complete({"tree.a": 0.25}, rng)
+        assert point["model"] == 1 and point["tree.split"] == 0 and point["tree.a"] == 0.25
+        assert 1 <= point["tree.depth"] < 10 and "svm.C" not in point
+    # A choice given steers the label; labels the point leaves inactive are dropped.
+    point = compiled.complete({"model": 0}, rng)
+    assert set(point) == {"model", "svm.C"}
+    assert space_eval(_tree_or_svm(), compiled.complete({"svm.C": 2.0}, rng)) == {"kind": "svm", "C": 2.0}
+
+
+@pytest.mark.parametrize("partial, message", [
+    ({"nope": 1}, "unknown label"),
+    ({"model": 2}, "option index in 0..1"),
+    ({"model": True}, "option index"),
+    ({"svm.C": float("nan")}, "finite number"),
+    ({"model": 0, "tree.a": 0.5}, "'tree.a' cannot be active"),
+    (["model"], "dict of label -> value"),
+])
+def test_complete_names_what_is_wrong_with_a_point(partial, message):
+    with pytest.raises(ValueError, match=message):
+        compile_space(_tree_or_svm()).complete(partial, np.random.default_rng(0))
+
+
 def test_same_node_in_two_places_is_one_parameter():
     shared = hp.uniform("shared", 0, 1)
     space = hp.choice("c", [{"x": shared}, {"y": shared}])

@@ -307,3 +307,93 @@ def all_preprocessing(name: str) -> Any:
         [preprocessing.k_bins_discretizer(f"{name}.k_bins_discretizer")],
         [decomposition.pca(f"{name}.pca")],
     ])
+
+
+# Settings the estimators try first (``starting_points="auto"``): the
+# scikit-learn (or XGBoost) defaults of the learners that most often win on
+# tabular data, each with the preprocessing it wants. A few known-good
+# candidates before the prior's random draws mean a short search is never
+# worse than these defaults, and the linear models (which win on small data
+# with additive effects) get one well-prepared try however the draws fall.
+#
+# Keys are label *suffixes*: "ridge.alpha" matches "regressor.ridge.alpha" in
+# any space whose learner family names a member "ridge". Values are as in a
+# point: numbers, or option indices for choices (the index of the default
+# option, noted beside it). The first key is the anchor: an entry whose anchor
+# is not in the space is skipped; any other key is used where it is in the
+# space and can be active with the anchor, and left to the prior elsewhere
+# (so "columns.handling": 1, the native pairing of categories and NaN, applies
+# only to DataFrames with such columns; "preprocessing": 0 is no
+# preprocessing).
+_ENCODED_COLUMNS = {
+    "columns.numeric_strategy": 0,  # median
+    "columns.numeric_indicator": 0,  # no missing indicator
+}
+_SCALED_ONE_HOT = {
+    "columns.categorical_encoding": 0,  # one-hot
+    "columns.min_frequency": 0,  # every level its own column
+    **_ENCODED_COLUMNS,
+    "standard_scaler.with_mean": 0,  # standardised
+}
+_UNSCALED_ORDINAL = {
+    "columns.categorical_encoding": 1,  # ordinal codes, which trees split well
+    **_ENCODED_COLUMNS,
+    "preprocessing": 0,
+}
+
+
+def _forest(member: str, bootstrap: int) -> dict[str, Any]:
+    return {
+        f"{member}.n_estimators": 100,
+        f"{member}.max_features": 0,  # "sqrt" for classifiers, 1.0 for regressors
+        f"{member}.max_depth": 0,  # None
+        f"{member}.min_samples_leaf": 1,
+        f"{member}.criterion": 0,  # gini
+        f"{member}.bootstrap": bootstrap,
+        **_UNSCALED_ORDINAL,
+    }
+
+
+STARTING_POINTS: list[dict[str, Any]] = [
+    {
+        "hist_gradient_boosting.learning_rate": 0.1,
+        "columns.handling": 1,  # native categories and NaN
+        "preprocessing": 0,
+        "hist_gradient_boosting.max_iter": 100,
+        "hist_gradient_boosting.max_leaf_nodes": 31,
+        "hist_gradient_boosting.min_samples_leaf": 20,
+        "hist_gradient_boosting.l2_regularization": 0,  # 0.0
+        "hist_gradient_boosting.max_features": 1.0,
+        "hist_gradient_boosting.class_weight": 0,  # None
+        "hist_gradient_boosting.loss": 0,  # squared error
+    },
+    {
+        "logistic_regression.C": 1.0,
+        "logistic_regression.penalty": 0,  # L2 with lbfgs
+        "logistic_regression.class_weight": 0,  # None
+        **_SCALED_ONE_HOT,
+    },
+    {"ridge.alpha": 1.0, **_SCALED_ONE_HOT},
+    _forest("random_forest", bootstrap=0),  # bootstrap
+    {
+        "xgboost.n_estimators": 100,
+        "columns.handling": 1,
+        "preprocessing": 0,
+        "xgboost.learning_rate": 0.1,
+        "xgboost.max_depth": 6,
+        "xgboost.min_child_weight": 1.0,
+        "xgboost.subsample": 1.0,
+        "xgboost.colsample_bytree": 1.0,
+        "xgboost.gamma": 0,  # 0.0
+        "xgboost.reg_alpha": 0,  # 0.0
+        "xgboost.reg_lambda": 1.0,
+    },
+    _forest("extra_trees", bootstrap=1),  # no bootstrap
+    {
+        "svc.C": 1.0,
+        "svc.kernel": 0,  # rbf
+        "svc.rbf_gamma": 0,  # "scale"
+        "svc.class_weight": 0,  # None
+        **_SCALED_ONE_HOT,
+    },
+]
