@@ -19,6 +19,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, get_scorer, get_scorer_names, r2_score
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import ClassifierTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
@@ -398,6 +399,9 @@ class HyperoptEstimator(BaseEstimator):
         tags.input_tags.allow_nan = True  # imputed inside the searched pipelines
         tags.input_tags.sparse = True
         tags.non_deterministic = self.random_state is None
+        if tags.classifier_tags is None and self.regressor is None and not isinstance(self, RegressorMixin):
+            # It becomes a classifier when y holds classes (predict_proba and all).
+            tags.classifier_tags = ClassifierTags()
         return tags
 
     # ---- what the subclasses change ---------------------------------------

@@ -566,7 +566,9 @@ class _Progress:
             except ImportError:
                 tqdm = None
             if tqdm is not None:
-                self.bar = tqdm(total=total, initial=initial, unit="trial", dynamic_ncols=True)
+                # Redrawn after every trial, however fast: a trial costs far more than a redraw.
+                self.bar = tqdm(total=total, initial=initial, unit="trial", dynamic_ncols=True,
+                                mininterval=0, miniters=1)
 
     def update(self, trials: Trials, trial: Any) -> None:
         if trial.ok and (self.best is None or trial.loss < self.best):
