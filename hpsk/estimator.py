@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 import numbers
 import os
 import time
@@ -38,7 +37,7 @@ from .evaluation import (
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
 from .components._any import STARTING_POINTS
-from .space import Build, Categorical, Choice, Float, Integer, Param, compile_space, space_eval
+from .space import Build, Choice, Param, compile_space, space_eval
 from .storage import SQLiteStorage, space_digest
 from .tabular import column_kinds, frame_space, is_frame, prepare_frame
 from .trials import Trials
@@ -157,20 +156,6 @@ def _check_sample_weight(sample_weight: Any, n_samples: int, owner: str) -> np.n
 def _label_ending(space: Any, suffix: str) -> str | None:
     """The first label of ``space`` that is ``suffix`` or ends with ``"." + suffix``."""
     return next((label for label in space.labels if label == suffix or label.endswith("." + suffix)), None)
-
-
-def _within_prior(space: Any, label: str, value: Any) -> bool:
-    """Whether ``value`` can be drawn for ``label``: an option index, or a number inside the prior's bounds."""
-    dist = space.nodes[label].dist
-    if isinstance(dist, Categorical):
-        return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < dist.n_options
-    if isinstance(dist, Float):
-        low, high = (math.exp(dist.low), math.exp(dist.high)) if dist.log else (dist.low, dist.high)
-        slack = 1e-9 * max(abs(low), abs(high), 1.0)  # exp(log(31)) is not exactly 31
-        return low - slack <= value <= high + slack
-    if isinstance(dist, Integer):
-        return dist.low <= value < dist.high
-    return True
 
 
 def _check_groups(groups: Any, n_samples: int, owner: str) -> np.ndarray | None:
@@ -734,7 +719,7 @@ class HyperoptEstimator(BaseEstimator):
             partial: dict[str, Any] = {}
             for i, (key, value) in enumerate(entry.items()):
                 label = _label_ending(space, key)
-                usable = label is not None and label not in partial and _within_prior(space, label, value)
+                usable = label is not None and label not in partial and space.within_prior(label, value)
                 if usable:
                     try:
                         space.complete({**partial, label: value}, rng)

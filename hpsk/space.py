@@ -375,6 +375,21 @@ class CompiledSpace:
         [point] = self.to_points(columns)
         return point
 
+    def within_prior(self, label: str, value: Any) -> bool:
+        """Whether the prior of ``label`` can draw ``value`` (an option index, or a number in bounds)."""
+        try:
+            self._check_value(label, value)
+        except ValueError:
+            return False
+        dist = self.nodes[label].dist
+        if isinstance(dist, Float):
+            low, high = (math.exp(dist.low), math.exp(dist.high)) if dist.log else (dist.low, dist.high)
+            slack = 1e-9 * max(abs(low), abs(high), 1.0)  # exp(log(31)) is not exactly 31
+            return low - slack <= value <= high + slack
+        if isinstance(dist, Integer):
+            return dist.low <= value < dist.high
+        return True
+
     def _check_value(self, label: str, value: Any) -> float:
         dist = self.nodes[label].dist
         if isinstance(dist, Categorical):

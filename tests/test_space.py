@@ -91,6 +91,15 @@ def test_complete_makes_the_choices_a_given_label_needs_and_draws_the_rest():
     assert space_eval(_tree_or_svm(), compiled.complete({"svm.C": 2.0}, rng)) == {"kind": "svm", "C": 2.0}
 
 
+def test_within_prior_checks_bounds_on_the_value_scale():
+    compiled = compile_space({"c": hp.loguniform("c", math.log(0.1), math.log(10)),
+                              "n": hp.randint("n", 1, 5), "k": hp.choice("k", ["a", "b"])})
+    assert compiled.within_prior("c", 0.1) and compiled.within_prior("c", 10.0)
+    assert not compiled.within_prior("c", 11.0) and not compiled.within_prior("c", float("nan"))
+    assert compiled.within_prior("n", 4) and not compiled.within_prior("n", 5)
+    assert compiled.within_prior("k", 1) and not compiled.within_prior("k", 2)
+
+
 @pytest.mark.parametrize("partial, message", [
     ({"nope": 1}, "unknown label"),
     ({"model": 2}, "option index in 0..1"),
