@@ -261,12 +261,15 @@ class Fitted:
     n_trials: int | None = None
 
 
-def fit_hpsk(X: pd.DataFrame, y: pd.Series, task_type: str, budget: float, seed: int) -> Fitted:
-    """hpsk on the raw frame; ``time_budget`` ends the search and covers the refit."""
+def fit_hpsk(X: pd.DataFrame, y: pd.Series, task_type: str, budget: float, seed: int,
+             params: dict[str, Any] | None = None) -> Fitted:
+    """hpsk on the raw frame; ``time_budget`` ends the search and covers the refit.
+    ``params`` (``--hpsk-params``) override the estimator's defaults, for ablations."""
     import hpsk
 
     cls = hpsk.HyperoptClassifier if task_type == "classification" else hpsk.HyperoptRegressor
-    model = cls(time_budget=budget, max_evals=10**6, n_jobs=CORES, random_state=seed, verbose=0)
+    model = cls(time_budget=budget, max_evals=10**6, n_jobs=CORES, random_state=seed, verbose=0,
+                **(params or {}))
     model.fit(X, y)
     statuses = list(model.cv_results_["status"])
     # Trials still running when the search's time is up are recorded as
@@ -506,7 +509,8 @@ FIT: dict[str, Callable[..., Fitted]] = {
 # ---- one run, in its own process ------------------------------------------------
 
 
-def run_one(task: str, system: str, budget: float, seed: int) -> dict[str, Any]:
+def run_one(task: str, system: str, budget: float, seed: int,
+            hpsk_params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Fit ``system`` on the task's training set and score it on the test set.
 
     Runs inside the child process; an exception becomes a failed result.
@@ -517,7 +521,8 @@ def run_one(task: str, system: str, budget: float, seed: int) -> dict[str, Any]:
         for module in SYSTEM_IMPORTS[system]:
             import_module(module)
         start = time.perf_counter()
-        fitted = FIT[system](X_train, y_train, task_type, budget, seed)
+        extra = {"params": hpsk_params} if system == "hpsk" and hpsk_params else {}
+        fitted = FIT[system](X_train, y_train, task_type, budget, seed, **extra)
         fit_time = time.perf_counter() - start
         predictions = fitted.predict(X_test)
     except Exception as error:
@@ -538,7 +543,7 @@ def _child_main(spec: str, out: str) -> None:
         if len(cpus) > CORES:
             os.sched_setaffinity(0, cpus[:CORES])
     run = json.loads(spec)
-    result = run_one(run["task"], run["system"], run["budget"], run["seed"])
+    result = run_one(run["task"], run["system"], run["budget"], run["seed"], run.get("hpsk_params"))
     Path(out).write_text(json.dumps(result))
 
 
@@ -558,11 +563,12 @@ def _kill_session(process: subprocess.Popen) -> None:
 
 
 def run_isolated(task: str, system: str, budget: float, seed: int,
-                 time_limit: float | None = None) -> dict[str, Any]:
+                 time_limit: float | None = None, hpsk_params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run :func:`run_one` in a fresh process, killed after ``time_limit`` seconds
     (default ``3 * budget + 60``). A crash or a kill is a failed result."""
     time_limit = 3 * budget + 60 if time_limit is None else time_limit
-    spec = json.dumps({"task": task, "system": system, "budget": budget, "seed": seed})
+    spec = json.dumps({"task": task, "system": system, "budget": budget, "seed": seed,
+                       "hpsk_params": hpsk_params})
     with tempfile.TemporaryDirectory(prefix="automl-") as folder:
         out, log_path = Path(folder) / "result.json", Path(folder) / "log.txt"
         start = time.perf_counter()
@@ -735,6 +741,9 @@ def main() -> None:
                         help="skip (task, system, budget, seed) runs the results file already holds")
     parser.add_argument("--table", action="store_true",
                         help="only print the table and write it next to the results (automl.md)")
+    parser.add_argument("--hpsk-params", type=json.loads, default=None,
+                        help='JSON keyword arguments for hpsk\'s estimator, for ablations, e.g. '
+                             '\'{"ensemble_size": 0}\' (recorded with the run; use another --results file)')
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -761,11 +770,13 @@ def main() -> None:
                 for system in systems:
                     if (task, system, budget, seed) in done:
                         continue
-                    result = run_isolated(task, system, budget, seed)
+                    params = args.hpsk_params if system == "hpsk" else None
+                    result = run_isolated(task, system, budget, seed, hpsk_params=params)
                     record = {"task": task, "task_type": task_type, "n_rows": len(X_train) + len(X_test),
                               "n_cols": X_train.shape[1], "system": system, "budget": budget, "seed": seed,
                               "test_score": None, "fit_time": None, "failed": True, "error": None,
                               "model": None, "n_trials": None, **result,
+                              **({"hpsk_params": params} if params else {}),
                               "version": versions.get(SYSTEM_PACKAGES[system]), "versions": versions,
                               "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": platform.platform(),
                               "cpu_count": os.cpu_count()}

@@ -107,6 +107,7 @@ _positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 _nonzero_int = _number(int, lambda v: v != 0, "a non-zero integer such as 1, 4 or -1 (-1 means every core)")
 _positive_seconds = _number(float, lambda v: 0 < v < float("inf"), "a positive, finite number of seconds")
 _seed = _number(int, lambda v: 0 <= v < 2**32, "an integer seed in [0, 2**32)")
+_count = _number(int, lambda v: v >= 0, "a non-negative integer")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -134,6 +135,9 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="where to save the model (default: model.joblib)")
     fit.add_argument("--algo", choices=_ALGORITHMS, default="tpe",
                      help="search algorithm (default: tpe)")
+    fit.add_argument("--ensemble-size", type=_count, default=20, metavar="N",
+                     help="rounds of ensemble selection over the best pipelines; 0 saves the "
+                          "single best pipeline (default: 20)")
     fit.add_argument("--random-state", type=_seed, metavar="SEED",
                      help="seed for a reproducible search")
     fit.add_argument("--top", type=_positive_int, default=10, metavar="N",
@@ -284,6 +288,7 @@ def _fit(args: argparse.Namespace) -> int:
         max_evals=max_evals,
         time_budget=args.time_budget,
         n_jobs=args.n_jobs,
+        ensemble_size=args.ensemble_size,
         random_state=args.random_state,
         verbose=0 if args.quiet else 1,
     )

@@ -29,11 +29,12 @@ from .evaluation import (
     ValidationScorer,
     assemble_pipeline,
     cv_results,
-    describe_steps,
+    describe_model,
     make_splitter,
     reshuffled,
     seed_pipeline,
 )
+from .ensembling import PredictionPool, greedy_selection, member_pipelines, voting_ensemble
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
 from .components._any import STARTING_POINTS
@@ -50,6 +51,9 @@ _REFIT_RESERVE = 0.1
 _REEVALUATE_RESERVE = 0.1
 # Re-evaluation costs at most this share of the search's fits.
 _REEVALUATE_SHARE = 0.2
+# Ensemble selection chooses among the out-of-fold predictions of this many
+# best trials (and the best trial of every learner).
+_ENSEMBLE_POOL = 30
 
 
 def _refit_threads(n_jobs: int | None) -> int:
@@ -240,8 +244,22 @@ class HyperoptEstimator(BaseEstimator):
         default: on ``benchmarks/optimization_bias.py`` (11 datasets, 30
         evaluations) it left optimism and test scores unchanged, while k-fold
         instead of a holdout halved the optimism; ``cv="auto"`` gives k-fold.
+    ensemble_size : int, default=0
+        Rounds of ensemble selection (Caruana et al., 2004) over the
+        out-of-fold predictions of the best trials: each round adds, with
+        replacement, the pipeline that most raises the blend's validation
+        score, and the refitted model is a weighted
+        :class:`~sklearn.ensemble.VotingClassifier` (soft voting) or
+        :class:`~sklearn.ensemble.VotingRegressor` of the chosen pipelines.
+        The ensemble is kept only when its blend scores above the best
+        single pipeline and only with the members whose refit fits in what
+        is left of ``time_budget``; otherwise the single winner is refitted.
+        ``0`` refits the single winner (hyperopt-sklearn's behaviour).
+        Classifiers without ``predict_proba`` (SVC without probabilities)
+        take no part; with ``sample_weight`` no ensemble is built, since a
+        voting ensemble cannot route the weights into its pipelines.
     refit : bool, default=True
-        Refit the best pipeline on the whole data.
+        Refit the best pipeline (or the ensemble) on the whole data.
     n_jobs : int, optional
         Trials evaluated in parallel through joblib (``-1``: every core).
     random_state : int, optional
@@ -269,11 +287,12 @@ class HyperoptEstimator(BaseEstimator):
 
     Attributes
     ----------
-    best_estimator_ : sklearn.pipeline.Pipeline
-        The winning pipeline, refitted on all data; plain scikit-learn (and
-        XGBoost) objects that unpickle without hpsk. For an XGBoost winner
-        on a classification task it predicts codes into ``classes_``; use
-        this estimator's ``predict`` for the original labels.
+    best_estimator_ : sklearn.pipeline.Pipeline or voting ensemble
+        The winning pipeline (or, with ``ensemble_size``, the voting ensemble
+        of pipelines), refitted on all data; plain scikit-learn (and XGBoost)
+        objects that unpickle without hpsk. For an XGBoost winner on a
+        classification task the pipeline predicts codes into ``classes_``;
+        use this estimator's ``predict`` for the original labels.
     best_params_ : dict
         The winner's hyperparameters by label, choices shown by option name.
     best_score_ : float
@@ -293,6 +312,10 @@ class HyperoptEstimator(BaseEstimator):
         then refitted.
     search_space_ : CompiledSpace
         The space that was searched (labels, distributions, conditions).
+    ensemble_ : dict or None
+        The ensemble refitted as ``best_estimator_``: member ``tid`` and
+        ``weight`` (heaviest first) and the blend's validation ``score``;
+        ``None`` when the single winner was refitted.
     reevaluation_ : dict of arrays or None
         The re-evaluated candidates: ``tid``, ``search_score``,
         ``fresh_score`` and ``combined_score``.
@@ -322,6 +345,7 @@ class HyperoptEstimator(BaseEstimator):
         "loss_fn": [callable, None],
         "continuous_loss_fn": [InstanceOf((bool,), "a bool")],
         "reevaluate_top": [Interval(numbers.Integral, 0, None)],
+        "ensemble_size": [Interval(numbers.Integral, 0, None)],
         "scoring": [InstanceOf((str,), "a str"), callable, None],
         "cv": [Interval(numbers.Integral, 2, None), Interval(numbers.Real, 0, 1, "neither"),
                Options(("auto",)), HasMethods(("split", "get_n_splits")),
@@ -351,6 +375,7 @@ class HyperoptEstimator(BaseEstimator):
         scoring: Any = None,
         cv: Any = "auto",
         reevaluate_top: int = 0,
+        ensemble_size: int = 20,
         refit: bool = True,
         n_jobs: int | None = None,
         random_state: int | None = None,
@@ -372,6 +397,7 @@ class HyperoptEstimator(BaseEstimator):
         self.scoring = scoring
         self.cv = cv
         self.reevaluate_top = reevaluate_top
+        self.ensemble_size = ensemble_size
         self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -660,7 +686,15 @@ class HyperoptEstimator(BaseEstimator):
             rng = np.random.default_rng([int(rng.integers(2**31 - 1)), len(trials)])
         splitter, splits = self._splits(cv, X, y_encoded if y_encoded is not None else y, groups,
                                         task, seed)
-        objective = PipelineObjective(X, y, y_encoded, splits, self._scorer(task), seed, weights)
+        pool = PredictionPool(_ENSEMBLE_POOL) if self.ensemble_size and self.refit and weights is None else None
+        objective = PipelineObjective(X, y, y_encoded, splits, self._scorer(task), seed, weights,
+                                      keep_predictions=pool is not None)
+
+        def on_trial(trial: Any) -> None:
+            if pool is not None:
+                pool.take(trial)  # takes the predictions out of the result before it is stored
+            if storage is not None:
+                storage.append(trial)
 
         if n_new is None:
             # The storage's trials count towards max_evals (a resumed search ends
@@ -674,7 +708,7 @@ class HyperoptEstimator(BaseEstimator):
                     objective, space, algo=self.algo, max_evals=len(trials) + n_new, trials=trials,
                     rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
                     n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
-                    progress_as_score=True, on_trial=None if storage is None else storage.append,
+                    progress_as_score=True, on_trial=on_trial,
                     points_to_evaluate=starting)
             else:
                 self.interrupted_ = False
@@ -696,14 +730,70 @@ class HyperoptEstimator(BaseEstimator):
         self.best_score_ = best_score
         self.best_params_ = _readable_point(space, best.point)
         self._best_point_ = dict(best.point)
+        # After Ctrl-C the user wants the best so far, now: no ensemble selection.
+        self.ensemble_ = (None if pool is None or self.interrupted_
+                          else self._select_ensemble(pool, best.tid, trials, objective, start))
         if self.refit:
-            pipeline = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
-            targets = objective.targets_for(pipeline)
-            self._encoded_labels_ = targets is y_encoded and y_encoded is not None
+            if self.ensemble_ is None:
+                model = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
+                targets = objective.targets_for(model)
+                self._encoded_labels_ = targets is y_encoded and y_encoded is not None
+                fit_params = objective.fit_params(model)
+            else:  # the voting ensemble encodes labels itself; it takes no weights
+                by_tid = {trial.tid: trial for trial in trials}
+                members = [(f"trial{tid}", seed_pipeline(assemble_pipeline(
+                    space.evaluate(by_tid[tid].point)), seed)) for tid in self.ensemble_["tid"]]
+                model = voting_ensemble(members, self.ensemble_["weight"], task == "classification")
+                targets, fit_params = y, {}
+                self._encoded_labels_ = False
             with warnings.catch_warnings(), threadpool_limits(limits=_refit_threads(self.n_jobs)):
                 warnings.simplefilter("ignore", category=ConvergenceWarning)
-                self.best_estimator_ = pipeline.fit(X, targets, **objective.fit_params(pipeline))
+                self.best_estimator_ = model.fit(X, targets, **fit_params)
         return self
+
+    def _select_ensemble(self, pool: PredictionPool, winner: int, trials: Trials,
+                         objective: PipelineObjective, start: float) -> dict[str, Any] | None:
+        """Ensemble selection over the pool (see ``ensemble_size``); ``None`` keeps one pipeline.
+
+        Only this fit's trials have predictions: when the winner is older (a
+        resumed search, ``fit_iter``'s earlier steps) the pool cannot beat it
+        fairly, and the winner is kept.
+        """
+        candidates = pool.candidates()
+        if len(candidates) < 2 or winner not in {tid for tid, _ in candidates}:
+            return None
+        classes = self.classes_ if self._task_ == "classification" else None
+        targets, weights = objective.validation_targets(), objective.validation_weights()
+
+        def score(predictions: np.ndarray) -> float:
+            return objective.scorer.score_predictions(targets, predictions, classes, weights)
+
+        predictions = [p for _, p in candidates]
+        counts = greedy_selection(predictions, score, self.ensemble_size)
+        by_tid = {trial.tid: trial for trial in trials}
+        order = np.argsort(-counts, kind="stable")  # heaviest first, then the better loss
+        chosen = [i for i in order if counts[i] > 0]
+        if self.time_budget is not None:
+            # Refit the heaviest members that fit in the time left (a refit on
+            # all rows takes about a fold's fit time scaled by the row count).
+            n_rows = objective.X.shape[0]
+            scale = n_rows / np.mean([len(train) for train, _ in objective.splits])
+            left = start + self.time_budget - time.monotonic()
+            kept, cost = [], 0.0
+            for i in chosen:
+                cost += scale * by_tid[candidates[i][0]].result.get("fit_time", 0.0)
+                if kept and cost > left:
+                    break
+                kept.append(i)
+            chosen = kept
+        if len(chosen) < 2:
+            return None
+        blend = sum(counts[i] * predictions[i] for i in chosen) / counts[chosen].sum()
+        blend_score = score(blend)
+        if blend_score <= max(score(predictions[i]) for i in range(len(predictions))):
+            return None
+        return {"tid": np.array([candidates[i][0] for i in chosen]),
+                "weight": counts[chosen] / counts[chosen].sum(), "score": blend_score}
 
     def _starting_points(self, space: Any, rng: np.random.Generator) -> list[dict[str, Any]]:
         """Complete points for ``starting_points`` (see the class docstring)."""
@@ -780,10 +870,15 @@ class HyperoptEstimator(BaseEstimator):
     # ---- hyperopt-sklearn's reading API ---------------------------------
 
     def best_model(self) -> dict[str, Any]:
-        """``{"learner", "preprocs", "ex_preprocs"}`` of the refitted winner."""
+        """``{"learner", "preprocs", "ex_preprocs"}`` of the refitted winner (of an
+        ensemble's heaviest member)."""
         check_is_fitted(self, "best_estimator_")
-        params = self.search_space_.evaluate(self._best_point_)
-        steps = [step for _, step in self.best_estimator_.steps]
+        point = self._best_point_
+        if getattr(self, "ensemble_", None) is not None:  # the heaviest member
+            heaviest = int(self.ensemble_["tid"][0])
+            point = next(trial.point for trial in self.trials_ if trial.tid == heaviest)
+        params = self.search_space_.evaluate(point)
+        steps = [step for _, step in member_pipelines(self.best_estimator_)[0].steps]
         n_ex = len(params.get("ex_preprocs") or []) if isinstance(params, dict) else 0
         return {"learner": steps[-1], "preprocs": tuple(steps[n_ex:-1]), "ex_preprocs": tuple(steps[:n_ex])}
 
@@ -797,8 +892,9 @@ class HyperoptEstimator(BaseEstimator):
     def describe(self) -> str:
         """One line: the winning pipeline's steps and its validation score."""
         check_is_fitted(self, "best_estimator_")
-        learner, preprocessing = describe_steps(self.best_estimator_)
-        return " -> ".join(preprocessing + [learner]) + f" (validation score {self.best_score_:.4f})"
+        ensemble = getattr(self, "ensemble_", None)
+        score = self.best_score_ if ensemble is None else ensemble["score"]
+        return describe_model(self.best_estimator_) + f" (validation score {score:.4f})"
 
     # ---- behave like the winner ------------------------------------------
 

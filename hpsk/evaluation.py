@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import (
@@ -47,6 +47,7 @@ __all__ = [
     "cv_results",
     "nested_cross_validate",
     "describe_steps",
+    "describe_model",
     "make_splitter",
     "reshuffled",
     "needs_encoded_labels",
@@ -196,6 +197,50 @@ def describe_steps(pipeline: Pipeline) -> tuple[str, list[str]]:
     return names[-1], names[:-1]
 
 
+def describe_model(model: Any) -> str:
+    """``"Scaler -> Learner"``, or for a voting ensemble its weighted members."""
+    if isinstance(model, Pipeline):
+        learner, preprocessing = describe_steps(model)
+        return " -> ".join(preprocessing + [learner])
+    members = getattr(model, "estimators", None)
+    if isinstance(members, list) and all(isinstance(m, tuple) for m in members):
+        weights = np.asarray(model.weights if model.weights is not None else [1.0] * len(members), float)
+        parts = [f"{w / weights.sum():.2f} {describe_model(m)}" for (_, m), w in zip(members, weights)]
+        return f"{type(model).__name__}[" + ", ".join(parts) + "]"
+    return type(model).__name__
+
+
+class _Predicted(BaseEstimator):
+    """A stand-in "fitted estimator" that returns fixed predictions, so that
+    any scikit-learn scorer can score predictions made earlier."""
+
+    def __init__(self, predictions: np.ndarray, classes: np.ndarray | None = None) -> None:
+        self.predictions = predictions
+        self.classes = classes
+
+    def fit(self, X: Any, y: Any = None) -> "_Predicted":
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.predictions
+
+
+class _PredictedClassifier(ClassifierMixin, _Predicted):
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.classes
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes[np.argmax(self.predictions, axis=1)]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.predictions
+
+
+class _PredictedRegressor(RegressorMixin, _Predicted):
+    pass
+
+
 @dataclass(frozen=True)
 class ValidationScorer:
     """How a fitted pipeline is scored on held-out data (higher is better).
@@ -224,6 +269,21 @@ class ValidationScorer:
             return float(scorer(fitted, X, y))
         return float(scorer(fitted, X, y, sample_weight=sample_weight))
 
+    def score_predictions(self, y: np.ndarray, predictions: np.ndarray, classes: np.ndarray | None,
+                          sample_weight: np.ndarray | None = None) -> float:
+        """The score of predictions made earlier: class probabilities (columns in
+        ``classes`` order) for a classifier, values for a regressor (``classes=None``)."""
+        fixed = (_PredictedRegressor(predictions) if classes is None
+                 else _PredictedClassifier(predictions, classes))
+        X = np.empty((len(y), 0))
+        if self.loss_fn is not None:
+            continuous = self.continuous_loss_fn and classes is not None
+            return -float(self.loss_fn(y, predictions if continuous else fixed.predict(X)))
+        scorer = check_scoring(fixed, scoring=self.scoring)
+        if sample_weight is None:
+            return float(scorer(fixed, X, y))
+        return float(scorer(fixed, X, y, sample_weight=sample_weight))
+
 
 class PipelineObjective:
     """The loss of a configuration: minus its mean validation score.
@@ -242,6 +302,11 @@ class PipelineObjective:
         ``random_state`` for every step that has one.
     sample_weight : ndarray or None
         Passed to the learner's ``fit`` when it accepts one, and to the scorer.
+    keep_predictions : bool, default=False
+        Add ``"predictions"`` to the result: the validation predictions of
+        every split, stacked in split order (class probabilities in
+        ``classes`` order for a classifier, ``None`` when the learner has no
+        ``predict_proba``), for ensemble selection.
     """
 
     def __init__(
@@ -253,10 +318,12 @@ class PipelineObjective:
         scorer: ValidationScorer,
         seed: int | None,
         sample_weight: np.ndarray | None = None,
+        keep_predictions: bool = False,
     ) -> None:
         self.X, self.y, self.y_encoded = X, y, y_encoded
         self.splits = splits
         self.scorer, self.seed, self.sample_weight = scorer, seed, sample_weight
+        self.keep_predictions = keep_predictions
 
     def with_splits(self, splits: Splits) -> "PipelineObjective":
         """The same objective on other splits (for re-evaluating candidates)."""
@@ -285,7 +352,7 @@ class PipelineObjective:
         pipeline = self.pipeline(params)
         y = self.targets_for(pipeline)
         weights = self.sample_weight
-        scores, fit_times = [], []
+        scores, fit_times, predictions = [], [], []
         # One native thread per trial: parallelism comes from running trials
         # side by side (n_jobs), and OpenMP pools that spin-wait on a busy
         # machine can make a fit a hundred times slower.
@@ -296,8 +363,11 @@ class PipelineObjective:
                 start = time.perf_counter()
                 fold.fit(_safe_indexing(self.X, train), y[train], **self.fit_params(fold, train))
                 fit_times.append(time.perf_counter() - start)
-                scores.append(self.scorer(fold, _safe_indexing(self.X, validation), y[validation],
+                X_validation = _safe_indexing(self.X, validation)
+                scores.append(self.scorer(fold, X_validation, y[validation],
                                           None if weights is None else weights[validation]))
+                if self.keep_predictions:
+                    predictions.append(self._predictions(fold, X_validation))
         mean = float(np.mean(scores))
         learner, preprocessing = describe_steps(pipeline)
         return {
@@ -308,7 +378,26 @@ class PipelineObjective:
             "fit_time": float(np.mean(fit_times)),
             "learner": learner,
             "preprocessing": preprocessing,
+            **({"predictions": None if any(p is None for p in predictions)
+                else np.concatenate(predictions).astype(np.float32)} if self.keep_predictions else {}),
         }
+
+    def validation_targets(self) -> np.ndarray:
+        """``y`` on the validation rows of every split, in ``"predictions"`` order."""
+        return np.concatenate([self.y[validation] for _, validation in self.splits])
+
+    def validation_weights(self) -> np.ndarray | None:
+        if self.sample_weight is None:
+            return None
+        return np.concatenate([self.sample_weight[validation] for _, validation in self.splits])
+
+    def _predictions(self, fitted: Pipeline, X: Any) -> np.ndarray | None:
+        if self.y_encoded is None:
+            return np.asarray(fitted.predict(X), dtype=float)
+        n_classes = int(self.y_encoded.max()) + 1
+        if not hasattr(fitted, "predict_proba") or len(fitted.classes_) != n_classes:
+            return None  # no probabilities, or a class missing from this training split
+        return np.asarray(fitted.predict_proba(X), dtype=float)
 
 
 def cv_results(trials: Any, readable_params: Callable[[dict], dict],
@@ -424,8 +513,7 @@ def nested_cross_validate(
         else:
             outer_scores.append(float(check_scoring(model, scoring=scoring)(model, X_test, y_test)))
         inner_scores.append(float(model.best_score_))
-        learner, preprocessing = describe_steps(model.best_estimator_)
-        pipelines.append(" -> ".join(preprocessing + [learner]))
+        pipelines.append(describe_model(model.best_estimator_))
     outer, inner = np.array(outer_scores), np.array(inner_scores)
     return {
         "test_score": outer,

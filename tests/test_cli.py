@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
 
+from hpsk.ensembling import member_pipelines
+
 # One native thread: OpenMP pools that spin on a busy machine are slow.
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 SPECIES = np.array(["setosa", "versicolor", "virginica"])
@@ -54,7 +56,8 @@ def test_fit_prints_progress_and_the_leaderboard_and_saves_a_bundle(fitted, work
     bundle = joblib.load(workdir / "model.joblib")
     assert bundle["target"] == "species" and bundle["task"] == "classification"
     assert "size" in bundle["input_columns"]
-    assert type(bundle["estimator"].best_estimator_.steps[0][1]).__name__ == "ColumnTransformer"
+    for pipeline in member_pipelines(bundle["estimator"].best_estimator_):
+        assert type(pipeline.steps[0][1]).__name__ == "ColumnTransformer"
     assert len(bundle["estimator"].trials_) == 5
 
 
@@ -90,9 +93,10 @@ def test_show_prints_the_pipeline_scores_and_versions(fitted, workdir):
     assert result.returncode == 0, result.stderr
     estimator = joblib.load(workdir / "model.joblib")["estimator"]
     out = result.stdout
-    learner = type(estimator.best_estimator_.steps[-1][1]).__name__
+    heaviest = member_pipelines(estimator.best_estimator_)[0]
+    learner = type(heaviest.steps[-1][1]).__name__
     assert f"chosen: {estimator.describe()}" in out
-    assert f"'{estimator.best_estimator_.steps[-1][0]}'" in out and learner in out
+    assert f"'{heaviest.steps[-1][0]}'" in out and learner in out
     assert f"validation accuracy {estimator.best_score_:.4f}" in out
     assert "5 trials (0 failed)" in out
     import sklearn
@@ -105,12 +109,13 @@ def test_fit_infers_regression_for_a_continuous_target(tmp_path):
     X.assign(progression=y + 0.5).iloc[:120].to_csv(tmp_path / "diabetes.csv", index=False)
     result = hpsk("fit", "diabetes.csv", "--target", "progression", "--max-evals", 3,
                   "--algo", "rand", "--random-state", 0, "--time-budget", 120, "--quiet",
-                  cwd=tmp_path)
+                  "--ensemble-size", 0, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "(regression)" in result.stdout
     assert result.stderr == ""  # --quiet: no progress bar
     estimator = joblib.load(tmp_path / "model.joblib")["estimator"]
     assert type(estimator).__name__ == "HyperoptRegressor"
+    assert estimator.ensemble_size == 0 and type(estimator.best_estimator_).__name__ == "Pipeline"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -118,6 +123,8 @@ def test_fit_infers_regression_for_a_continuous_target(tmp_path):
     (("fit", "train.csv", "--target", "specie"), "no column 'specie'; did you mean 'species'"),
     (("fit", "train.csv", "--target", "species", "--max-evals", "ten"),
      "--max-evals: expected a positive integer, got 'ten'"),
+    (("fit", "train.csv", "--target", "species", "--ensemble-size", "-1"),
+     "--ensemble-size: expected a non-negative integer, got '-1'"),
     (("fit", "train.csv", "--target", "species", "--time-budget", "-5"),
      "--time-budget: expected a positive, finite number of seconds"),
     (("predict", "train.csv", "test.csv"), "cannot load 'train.csv' as a model"),

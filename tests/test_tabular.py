@@ -8,6 +8,7 @@ import pytest
 
 from hpsk import HyperoptClassifier, HyperoptRegressor
 from hpsk.components import any_classifier, any_regressor
+from hpsk.ensembling import member_pipelines
 from hpsk.export import export_code
 from hpsk.space import compile_space
 from hpsk.tabular import column_kinds, frame_space, prepare_frame
@@ -45,7 +46,8 @@ def test_messy_dataframe_fits_and_predicts_with_unseen_levels():
     new["income"] = np.nan  # all missing at predict time
     predictions = model.predict(new)
     assert set(predictions) <= {"churn", "stay"} and len(predictions) == 6
-    assert type(model.best_estimator_.steps[0][1]).__name__ == "ColumnTransformer"
+    for pipeline in member_pipelines(model.best_estimator_):  # the winner, or each ensemble member
+        assert type(pipeline.steps[0][1]).__name__ == "ColumnTransformer"
 
 
 def test_regression_on_a_dataframe_with_categoricals():
@@ -122,7 +124,8 @@ def test_native_branch_gives_hist_gradient_boosting_the_categorical_columns():
                                max_evals=6, random_state=0).fit(X, y)
     assert model.trials_.statuses().count("fail") == 0, model.trials_.first_error()
     assert model.best_params_["columns.handling"] == "native"
-    columns, learner = [step for _, step in model.best_estimator_.steps]  # no scaling or PCA between
+    # every trial is native here, so is the heaviest member of an ensemble
+    columns, learner = [step for _, step in member_pipelines(model.best_estimator_)[0].steps]
     assert type(columns).__name__ == "ColumnTransformer"
     assert type(learner).__name__ == "HistGradientBoostingClassifier"
     name, encoder, categorical = columns.transformers[0]

@@ -1,0 +1,151 @@
+"""Ensemble selection over the search's out-of-fold predictions (``ensemble_size``)."""
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
+
+from hpsk import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
+from hpsk.components import svc
+from hpsk.ensembling import PredictionPool, greedy_selection
+from hpsk.evaluation import ValidationScorer
+from hpsk.export import export_code
+from hpsk.trials import Trials
+
+
+@pytest.fixture(scope="module")
+def cancer_ensemble():
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    labels = np.where(y == 1, "benign", "malignant")
+    model = HyperoptClassifier(max_evals=30, ensemble_size=20, random_state=0).fit(X, labels)
+    return model, X, labels
+
+
+def test_classifier_ensemble_is_a_soft_vote_that_predicts_the_given_labels(cancer_ensemble):
+    model, X, labels = cancer_ensemble
+    record = model.ensemble_
+    assert record is not None and len(record["tid"]) >= 2
+    assert isinstance(model.best_estimator_, VotingClassifier)
+    assert model.best_estimator_.voting == "soft"
+    np.testing.assert_allclose(record["weight"].sum(), 1.0)
+    assert list(record["weight"]) == sorted(record["weight"], reverse=True)
+    # the blend's validation score is above the best single pipeline's (up to
+    # the pooled-rows versus mean-of-folds difference)
+    assert record["score"] > model.cv_results_["mean_test_score"].max() - 0.005
+    assert set(model.predict(X)) <= {"benign", "malignant"}
+    assert list(model.classes_) == ["benign", "malignant"]
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
+    assert model.score(X, labels) == accuracy_score(labels, model.predict(X))
+    assert model.describe().startswith("VotingClassifier[")
+    # hyperopt-sklearn's reading API describes the heaviest member
+    heaviest = model.best_estimator_.estimators_[0]
+    assert type(model.best_model()["learner"]) is type(heaviest.steps[-1][1])
+
+
+def test_ensemble_saves_clones_and_cross_validates(cancer_ensemble, tmp_path):
+    model, X, labels = cancer_ensemble
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert clone(model).get_params()["ensemble_size"] == 20
+    scores = cross_val_score(HyperoptClassifier(max_evals=8, ensemble_size=10, random_state=0),
+                             X, labels, cv=2)
+    assert scores.min() > 0.85
+
+
+def test_exported_ensemble_predicts_like_the_estimator(cancer_ensemble):
+    model, X, labels = cancer_ensemble
+    namespace = {}
+    exec(export_code(model), namespace)
+    fitted = namespace["fit"](X, labels)
+    predictions = fitted.predict(X)
+    if "CLASSES" in namespace:
+        predictions = namespace["CLASSES"][predictions]
+    np.testing.assert_array_equal(predictions, model.predict(X))
+
+
+def test_regressor_ensemble_averages_its_members():
+    X, y = load_diabetes(return_X_y=True)
+    model = HyperoptRegressor(max_evals=30, ensemble_size=20, random_state=0).fit(X, y)
+    assert model.ensemble_ is not None
+    ensemble = model.best_estimator_
+    assert isinstance(ensemble, VotingRegressor)
+    weights = np.asarray(ensemble.weights) / np.sum(ensemble.weights)
+    members = np.column_stack([m.predict(X) for m in ensemble.estimators_])
+    np.testing.assert_allclose(model.predict(X), members @ weights)
+    assert model.score(X, y) == pytest.approx(r2_score(y, model.predict(X)))
+    # the heaviest member comes first; weights follow the selection counts
+    np.testing.assert_allclose(weights, model.ensemble_["weight"])
+
+
+def test_no_ensemble_when_off_or_without_refit_or_with_sample_weight():
+    X, y = load_breast_cancer(return_X_y=True)
+    assert HyperoptClassifier().ensemble_size == 20
+    single = HyperoptClassifier(max_evals=10, ensemble_size=0, random_state=0).fit(X, y)
+    assert single.ensemble_ is None and isinstance(single.best_estimator_, Pipeline)
+    weighted = HyperoptClassifier(max_evals=10, ensemble_size=10, random_state=0).fit(
+        X, y, sample_weight=np.ones(len(y)))
+    assert weighted.ensemble_ is None and isinstance(weighted.best_estimator_, Pipeline)
+    no_refit = HyperoptClassifier(max_evals=10, ensemble_size=10, refit=False, random_state=0).fit(X, y)
+    assert no_refit.ensemble_ is None and not hasattr(no_refit, "best_estimator_")
+    # predictions never stay in the trials (cv_results_, storage, pickles)
+    ensembled = HyperoptClassifier(max_evals=10, ensemble_size=10, random_state=0).fit(X, y)
+    assert all("predictions" not in trial.result for trial in ensembled.trials_)
+
+
+def test_learners_without_probabilities_take_no_part():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = HyperoptEstimator(classifier=svc("svc", probability=False), max_evals=8, ensemble_size=10,
+                              random_state=0).fit(X, y)
+    assert model.ensemble_ is None and isinstance(model.best_estimator_, Pipeline)
+    assert hasattr(model, "decision_function")
+
+
+def test_greedy_selection_blends_independent_errors_and_keeps_a_dominant_candidate():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=500)
+    a, b = y + rng.normal(size=500), y + rng.normal(size=500)
+
+    def r2(predictions):
+        return r2_score(y, predictions)
+
+    counts = greedy_selection([a, b], r2, rounds=10)
+    assert counts.sum() == 10 and counts.min() >= 3  # averaging halves the noise
+    counts = greedy_selection([y + 0.01 * a, a, b], r2, rounds=10)
+    np.testing.assert_array_equal(counts, [10, 0, 0])
+
+
+def test_scoring_earlier_predictions_matches_the_scorer():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, size=200)
+    proba = rng.dirichlet(np.ones(3), size=200)
+    classes = np.array(["a", "b", "c"])
+    labels = classes[y]
+    assert ValidationScorer("accuracy").score_predictions(labels, proba, classes) == pytest.approx(
+        accuracy_score(labels, classes[proba.argmax(axis=1)]))
+    neg_log_loss = ValidationScorer("neg_log_loss").score_predictions(labels, proba, classes)
+    assert neg_log_loss < 0
+    values = rng.normal(size=200)
+    assert ValidationScorer("r2").score_predictions(values, values, None) == 1.0
+
+
+def test_pool_keeps_the_best_trials_and_the_best_of_every_learner():
+    trials = Trials()
+    pool = PredictionPool(size=2)
+    tids = trials.add_pending([{"x": i} for i in range(8)], 0.0)
+    for tid in tids:
+        learner = "rare" if tid == 7 else "common"
+        trial = trials.finish(tid, status="ok", loss=float(tid),
+                              result={"loss": float(tid), "learner": learner,
+                                      "predictions": np.full(3, tid, float)})
+        pool.take(trial)
+        assert "predictions" not in trial.result
+    assert [tid for tid, _ in pool.candidates()] == [0, 1, 7]
