@@ -732,7 +732,7 @@ class HyperoptEstimator(BaseEstimator):
         self._best_point_ = dict(best.point)
         # After Ctrl-C the user wants the best so far, now: no ensemble selection.
         self.ensemble_ = (None if pool is None or self.interrupted_
-                          else self._select_ensemble(pool, best.tid, trials, objective, start))
+                          else self._select_ensemble(pool, best_score, trials, objective, start))
         if self.refit:
             if self.ensemble_ is None:
                 model = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
@@ -751,16 +751,17 @@ class HyperoptEstimator(BaseEstimator):
                 self.best_estimator_ = model.fit(X, targets, **fit_params)
         return self
 
-    def _select_ensemble(self, pool: PredictionPool, winner: int, trials: Trials,
+    def _select_ensemble(self, pool: PredictionPool, winner_score: float, trials: Trials,
                          objective: PipelineObjective, start: float) -> dict[str, Any] | None:
         """Ensemble selection over the pool (see ``ensemble_size``); ``None`` keeps one pipeline.
 
-        Only this fit's trials have predictions: when the winner is older (a
-        resumed search, ``fit_iter``'s earlier steps) the pool cannot beat it
-        fairly, and the winner is kept.
+        The blend must validate above every pooled pipeline and above the
+        single winner, which may be missing from the pool: a learner without
+        probabilities, or a trial from before this fit (a resumed search,
+        ``fit_iter``'s earlier steps), whose predictions were not kept.
         """
         candidates = pool.candidates()
-        if len(candidates) < 2 or winner not in {tid for tid, _ in candidates}:
+        if len(candidates) < 2:
             return None
         classes = self.classes_ if self._task_ == "classification" else None
         targets, weights = objective.validation_targets(), objective.validation_weights()
@@ -790,7 +791,7 @@ class HyperoptEstimator(BaseEstimator):
             return None
         blend = sum(counts[i] * predictions[i] for i in chosen) / counts[chosen].sum()
         blend_score = score(blend)
-        if blend_score <= max(score(predictions[i]) for i in range(len(predictions))):
+        if blend_score <= max([winner_score] + [score(p) for p in predictions]):
             return None
         return {"tid": np.array([candidates[i][0] for i in chosen]),
                 "weight": counts[chosen] / counts[chosen].sum(), "score": blend_score}
