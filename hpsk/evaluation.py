@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
@@ -34,8 +35,10 @@ from sklearn.model_selection import (
     StratifiedShuffleSplit,
     check_cv,
 )
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils import _safe_indexing
+from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import has_fit_parameter
 from threadpoolctl import threadpool_limits
 
@@ -140,10 +143,19 @@ def reshuffled(splitter: Any, random_state: int | None) -> Any | None:
     return fresh
 
 
+# Before scikit-learn 1.9, KNeighborsClassifier's brute-force Manhattan path
+# (p=1, uniform weights, which "auto" picks above 15 features) reads the class
+# labels as integers, so string labels fail (scikit-learn#33034).
+_KNN_NEEDS_CODES = parse_version(sklearn.__version__).release < (1, 9)
+
+
 def needs_encoded_labels(estimator: Any) -> bool:
-    """Whether ``estimator`` needs class labels 0..K-1 (XGBoost does)."""
+    """Whether ``estimator`` needs class labels 0..K-1 (XGBoost does, and
+    k-nearest neighbours before scikit-learn 1.9)."""
     final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-    return type(final).__module__.split(".")[0] == "xgboost"
+    if type(final).__module__.split(".")[0] == "xgboost":
+        return True
+    return _KNN_NEEDS_CODES and isinstance(final, KNeighborsClassifier)
 
 
 def _as_steps(value: Any) -> list[Any]:

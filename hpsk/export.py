@@ -204,11 +204,6 @@ def _versions(imports: _Imports) -> str:
     return ", ".join(parts)
 
 
-def _uses_xgboost(pipeline: Any) -> bool:
-    steps = getattr(pipeline, "steps", [(None, pipeline)])
-    return any(type(step).__module__.split(".")[0] == "xgboost" for _, step in steps)
-
-
 def export_code(estimator: Any) -> str:
     """A runnable Python script that rebuilds the winning pipeline without hpsk.
 
@@ -220,8 +215,9 @@ def export_code(estimator: Any) -> str:
       values included, so fitting it on the same data reproduces the
       estimator's predictions);
     - ``fit(X, y)``: ``make_pipeline_().fit(X, y)``; when the winner is an
-      XGBoost classifier it first encodes ``y`` as codes into ``CLASSES`` (as
-      hpsk does), and the pipeline then predicts codes:
+      XGBoost classifier (or, before scikit-learn 1.9, k-nearest neighbours)
+      it first encodes ``y`` as codes into ``CLASSES`` (as hpsk does), and
+      the pipeline then predicts codes:
       ``CLASSES[pipeline.predict(X)]`` gives the labels;
     - a ``__main__`` block: ``python script.py train.csv TARGET [model.joblib]``
       fits on a CSV file whose other columns are numeric features (needs
@@ -264,7 +260,8 @@ def export_code(estimator: Any) -> str:
     imports = _Imports()
     body = _render(pipeline, imports, indent=4, prefix=len("return "))
     classes = getattr(estimator, "classes_", None) if is_search else None
-    encodes_labels = classes is not None and _uses_xgboost(pipeline)
+    # The script fits on what the search's refit was given: codes for XGBoost.
+    encodes_labels = classes is not None and getattr(estimator, "_encoded_labels_", False)
 
     summary = []
     if is_search:
@@ -279,7 +276,7 @@ def export_code(estimator: Any) -> str:
         classes_source = _render(np.asarray(classes), imports, indent=0)
         fit_source = f'''
 
-# XGBoost wants class labels 0..n_classes-1: fit() encodes y as codes into
+# The learner wants class labels 0..n_classes-1: fit() encodes y as codes into
 # CLASSES, and the fitted pipeline predicts codes (CLASSES[codes] are labels).
 CLASSES = {classes_source}
 

@@ -12,6 +12,7 @@ from hpsk import (AllTrialsFailed, HyperoptClassifier, HyperoptEstimator, Hypero
                   nested_cross_validate, rand)
 from hpsk.components import k_neighbors_classifier, logistic_regression
 from hpsk.evaluation import make_splitter
+from hpsk.export import export_code
 from hpsk.space import Build
 
 
@@ -222,3 +223,22 @@ def test_trials_that_never_reported_are_still_described_in_cv_results():
     assert failed.any() and (~failed).any()
     assert set(model.cv_results_["learner"][failed]) == {"_Crashes"}
     assert set(model.cv_results_["learner"][~failed]) == {"KNeighborsClassifier"}
+
+
+def test_manhattan_neighbours_take_string_labels_on_every_scikit_learn():
+    # scikit-learn < 1.9 fails on this combination (brute force, p=1, string
+    # labels: "invalid literal for int()"); hpsk hands such learners codes.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 20))
+    y = np.where(X[:, 0] + 0.5 * rng.normal(size=200) > 0, "yes", "no").astype(object)
+    model = HyperoptClassifier(classifier=k_neighbors_classifier("knn", p=1, weights="uniform"),
+                               preprocessing=[], max_evals=3, cv=3, random_state=0).fit(X, y)
+    assert model.trials_.statuses() == ["ok"] * 3, model.trials_.first_error()
+    assert set(model.predict(X)) == {"no", "yes"} and model.score(X, y) > 0.7
+    namespace = {}
+    exec(export_code(model), namespace)
+    fitted = namespace["fit"](X, y)
+    predictions = fitted.predict(X)
+    if "CLASSES" in namespace:
+        predictions = namespace["CLASSES"][predictions]
+    np.testing.assert_array_equal(predictions, model.predict(X))
