@@ -32,10 +32,12 @@ class PredictionPool:
     (so trials, ``cv_results_`` and storage never carry them) and keeps them
     for the ``size`` best trials and for the best trial of every learner, so
     that a family which never made the top still has its best member on hand.
+    On large data fewer are kept, so that they hold about ``max_bytes``.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = 256 * 2**20) -> None:
         self.size = size
+        self.max_bytes = max_bytes
         self._kept: dict[int, tuple[float, str, np.ndarray]] = {}
 
     def take(self, trial: Any) -> None:
@@ -43,6 +45,7 @@ class PredictionPool:
         if not trial.ok or predictions is None:
             return
         self._kept[trial.tid] = (float(trial.loss), str(trial.result.get("learner")), predictions)
+        self.size = max(2, min(self.size, self.max_bytes // max(predictions.nbytes, 1)))
         if len(self._kept) > 2 * self.size:
             self._prune()
 

@@ -149,3 +149,13 @@ def test_pool_keeps_the_best_trials_and_the_best_of_every_learner():
         pool.take(trial)
         assert "predictions" not in trial.result
     assert [tid for tid, _ in pool.candidates()] == [0, 1, 7]
+
+
+def test_pool_keeps_fewer_trials_when_their_predictions_are_large():
+    trials = Trials()
+    pool = PredictionPool(size=30, max_bytes=4 * 800)  # four trials' worth of 100 float64s
+    for tid in trials.add_pending([{"x": i} for i in range(20)], 0.0):
+        pool.take(trials.finish(tid, status="ok", loss=float(tid),
+                                result={"loss": float(tid), "learner": "same",
+                                        "predictions": np.zeros(100)}))
+    assert [tid for tid, _ in pool.candidates()] == [0, 1, 2, 3]
