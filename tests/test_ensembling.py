@@ -103,7 +103,7 @@ def test_no_ensemble_when_off_or_without_refit_or_with_sample_weight():
 
 def test_learners_without_probabilities_take_no_part():
     X, y = load_breast_cancer(return_X_y=True)
-    model = HyperoptEstimator(classifier=svc("svc", probability=False), max_evals=8, ensemble_size=10,
+    model = HyperoptEstimator(classifier=svc("svc"), max_evals=8, ensemble_size=10,
                               random_state=0).fit(X, y)
     assert model.ensemble_ is None and isinstance(model.best_estimator_, Pipeline)
     assert hasattr(model, "decision_function")
