@@ -15,7 +15,6 @@ from hpsk import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
 from hpsk.components import svc
 from hpsk.ensembling import PredictionPool, greedy_selection
 from hpsk.evaluation import ValidationScorer
-from hpsk.export import export_code
 from hpsk.trials import Trials
 
 
@@ -61,15 +60,9 @@ def test_ensemble_saves_clones_and_cross_validates(cancer_ensemble, tmp_path):
     assert scores.min() > 0.85
 
 
-def test_exported_ensemble_predicts_like_the_estimator(cancer_ensemble):
+def test_exported_ensemble_predicts_like_the_estimator(cancer_ensemble, predict_with_export):
     model, X, labels = cancer_ensemble
-    namespace = {}
-    exec(export_code(model), namespace)
-    fitted = namespace["fit"](X, labels)
-    predictions = fitted.predict(X)
-    if "CLASSES" in namespace:
-        predictions = namespace["CLASSES"][predictions]
-    np.testing.assert_array_equal(predictions, model.predict(X))
+    np.testing.assert_array_equal(predict_with_export(model, X, labels), model.predict(X))
 
 
 def test_regressor_ensemble_averages_its_members():

@@ -12,7 +12,6 @@ from hpsk import (AllTrialsFailed, HyperoptClassifier, HyperoptEstimator, Hypero
                   nested_cross_validate, rand)
 from hpsk.components import k_neighbors_classifier, logistic_regression
 from hpsk.evaluation import make_splitter
-from hpsk.export import export_code
 from hpsk.space import Build
 
 
@@ -225,7 +224,7 @@ def test_trials_that_never_reported_are_still_described_in_cv_results():
     assert set(model.cv_results_["learner"][~failed]) == {"KNeighborsClassifier"}
 
 
-def test_manhattan_neighbours_take_string_labels_on_every_scikit_learn():
+def test_manhattan_neighbours_take_string_labels_on_every_scikit_learn(predict_with_export):
     # scikit-learn < 1.9 fails on this combination (brute force, p=1, string
     # labels: "invalid literal for int()"); hpsk hands such learners codes.
     rng = np.random.default_rng(0)
@@ -235,10 +234,4 @@ def test_manhattan_neighbours_take_string_labels_on_every_scikit_learn():
                                preprocessing=[], max_evals=3, cv=3, random_state=0).fit(X, y)
     assert model.trials_.statuses() == ["ok"] * 3, model.trials_.first_error()
     assert set(model.predict(X)) == {"no", "yes"} and model.score(X, y) > 0.7
-    namespace = {}
-    exec(export_code(model), namespace)
-    fitted = namespace["fit"](X, y)
-    predictions = fitted.predict(X)
-    if "CLASSES" in namespace:
-        predictions = namespace["CLASSES"][predictions]
-    np.testing.assert_array_equal(predictions, model.predict(X))
+    np.testing.assert_array_equal(predict_with_export(model, X, y), model.predict(X))
