@@ -238,6 +238,8 @@ class _Predicted(BaseEstimator):
 
 
 class _PredictedClassifier(ClassifierMixin, _Predicted):
+    """Fixed class probabilities (columns in ``classes`` order), scored as a classifier's."""
+
     @property
     def classes_(self) -> np.ndarray:
         return self.classes
@@ -250,7 +252,7 @@ class _PredictedClassifier(ClassifierMixin, _Predicted):
 
 
 class _PredictedRegressor(RegressorMixin, _Predicted):
-    pass
+    """Fixed values, scored as a regressor's."""
 
 
 @dataclass(frozen=True)
