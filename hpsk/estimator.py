@@ -736,15 +736,17 @@ class HyperoptEstimator(BaseEstimator):
         self.ensemble_ = (None if pool is None or self.interrupted_
                           else self._select_ensemble(pool, best_score, trials, objective, start))
         if self.refit:
+            def build(point: dict[str, Any]) -> Any:
+                return seed_pipeline(assemble_pipeline(space.evaluate(point)), seed)
+
             if self.ensemble_ is None:
-                model = seed_pipeline(assemble_pipeline(space.evaluate(best.point)), seed)
+                model = build(best.point)
                 targets = objective.targets_for(model)
                 self._encoded_labels_ = targets is y_encoded and y_encoded is not None
                 fit_params = objective.fit_params(model)
             else:  # the voting ensemble encodes labels itself; it takes no weights
                 by_tid = {trial.tid: trial for trial in trials}
-                members = [(f"trial{tid}", seed_pipeline(assemble_pipeline(
-                    space.evaluate(by_tid[tid].point)), seed)) for tid in self.ensemble_["tid"]]
+                members = [(f"trial{tid}", build(by_tid[tid].point)) for tid in self.ensemble_["tid"]]
                 model = voting_ensemble(members, self.ensemble_["weight"], task == "classification")
                 targets, fit_params = y, {}
                 self._encoded_labels_ = False
