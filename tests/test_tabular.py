@@ -187,7 +187,7 @@ def test_the_native_pairing_only_comes_with_native_learners():
 def test_native_xgboost_takes_the_categories():
     X, y = _messy_frame(n=160)
     model = HyperoptClassifier(classifier="xgboost_classification", algo=_native_only, max_evals=2,
-                               random_state=0).fit(X, y)
+                               ensemble_size=0, random_state=0).fit(X, y)
     assert model.trials_.statuses().count("fail") == 0, model.trials_.first_error()
     learner = model.best_estimator_.steps[-1][1]
     assert learner.enable_categorical and learner.feature_types[:5] == ["c", "c", "c", "c", "q"]
@@ -203,7 +203,7 @@ def test_columns_with_more_levels_than_max_bins_are_not_declared_categorical():
     assert kinds.too_many_levels == ("street",) and "street" in kinds.high_cardinality
     assert "street" not in kinds.native_categorical
     model = HyperoptRegressor(regressor="hist_gradient_boosting_regressor", algo=_native_only, max_evals=2,
-                              random_state=0).fit(X, (np.asarray(y) == "churn").astype(float))
+                              ensemble_size=0, random_state=0).fit(X, (np.asarray(y) == "churn").astype(float))
     assert model.trials_.statuses().count("fail") == 0, model.trials_.first_error()
     columns, learner = [step for _, step in model.best_estimator_.steps]
     assert "street" not in columns.transformers[0][2] and learner.categorical_features == [0, 1, 2, 3]
