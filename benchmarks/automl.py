@@ -81,8 +81,12 @@ Protocol
   trials, versions, date and machine. The table uses the latest record for
   each (task, system, budget, seed).
 
-Run (in the bench environment, ``.venv-bench``)::
+Run in the bench environment, the peers and the versions of the table::
 
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install -e ".[bench]" \
+        scikit-learn==1.7.0 numpy==2.3.0 pandas==2.3.0 scipy==1.15.3 xgboost==3.2.0 \
+        FLAML==2.7.0 lightgbm==4.7.0 optuna==5.0.0 hyperopt==0.2.7 hyperopt-sklearn==1.1.1
+    . .venv-bench/bin/activate
     python benchmarks/automl.py --budgets 30,60 --seeds 0
     python benchmarks/automl.py --tasks pima,carseats --systems hpsk,flaml --budgets 10
     python benchmarks/automl.py --table     # print the table, write automl.md
