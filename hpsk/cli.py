@@ -8,18 +8,30 @@ sklearn's digits. The other commands::
     hpsk predict model.joblib test.csv [--output preds.csv]
     hpsk show model.joblib
 
-``fit`` saves a *bundle* with joblib: a dict holding the fitted estimator,
-the feature columns it reads, and the versions it was made with.
+``fit`` saves the fitted estimator itself (a :class:`~hpsk.HyperoptClassifier`
+or :class:`~hpsk.HyperoptRegressor`) with :func:`hpsk.save`: a joblib file, or
+a skops file when the name ends in ``.skops`` (``pip install "hpsk[skops]"``).
+In Python, ``hpsk.load("model.skops")`` (or ``joblib.load("model.joblib")``)
+gives an estimator that predicts, and :func:`hpsk.export_code` takes it. What
+the command line knows about the run is in the estimator's ``training_info_``
+dict: ``task``, ``target`` (the column predicted), ``input_columns`` (the
+feature columns, in order), ``train_file``, ``n_rows``, ``fit_seconds``,
+``created`` (UTC, ISO 8601) and ``versions`` (of hpsk, scikit-learn, numpy,
+xgboost, pandas and Python). ``predict`` and ``show`` read these files, any
+fitted hpsk estimator saved with :func:`hpsk.save` (fitted on a DataFrame,
+for ``predict``), and the dict bundles that earlier versions of ``fit``
+saved (format 1).
 
 The CSV's columns go to the estimator as a DataFrame, text columns included:
 its searched column preprocessing imputes and encodes them (see
 :mod:`hpsk.tabular`), and levels unseen in training are handled at predict
 time. Rows without a target are dropped.
 
-Errors in the input (a missing file, an unknown column, a bad number) are
-reported in one line on stderr with exit status 2. The CSV commands need
-pandas (``pip install "hpsk[pandas]"``). Only load model files you trust:
-joblib files can run code when loaded.
+Errors in the input (a missing file, an unknown column, a bad number, a skops
+file naming types hpsk does not trust) are reported in one line on stderr with
+exit status 2. The CSV commands need pandas (``pip install "hpsk[pandas]"``).
+Only load joblib files you trust: they can run code when loaded; skops files
+are checked first (see :mod:`hpsk.persistence`).
 """
 
 from __future__ import annotations
@@ -35,11 +47,11 @@ from typing import Any, Callable, NoReturn, Sequence
 
 __all__ = ["main", "demo"]
 
-# A bundle's layout; bump when it changes so old files get a clear error.
+# The dict bundle that earlier versions of ``hpsk fit`` saved (still read):
+# {"format": _BUNDLE_FORMAT, "format_version": 1, "estimator": ..., and the
+# keys of ``training_info_``}.
 _BUNDLE_FORMAT = "hpsk-model"
 _BUNDLE_VERSION = 1
-# "As many evaluations as the time budget allows".
-_UNLIMITED_EVALS = 1_000_000
 _ALGORITHMS = ("tpe", "rand", "anneal")
 
 
@@ -132,7 +144,8 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--n-jobs", type=_nonzero_int, default=1, metavar="N",
                      help="pipelines evaluated in parallel; -1 for every core (default: 1)")
     fit.add_argument("--output", default="model.joblib", metavar="PATH",
-                     help="where to save the model (default: model.joblib)")
+                     help="where to save the model: joblib, or skops for a name ending in .skops "
+                          "(default: model.joblib)")
     fit.add_argument("--algo", choices=_ALGORITHMS, default="tpe",
                      help="search algorithm (default: tpe)")
     fit.add_argument("--ensemble-size", type=_count, default=20, metavar="N",
@@ -145,13 +158,13 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
 
     predict = commands.add_parser("predict", help="predict the target for a CSV file")
-    predict.add_argument("model", help="a model saved by 'hpsk fit'")
+    predict.add_argument("model", help="a model saved by 'hpsk fit' (.joblib or .skops)")
     predict.add_argument("data", help="CSV file with the training file's feature columns")
     predict.add_argument("--output", metavar="PATH",
                          help="CSV file for the predictions (default: standard output)")
 
     show = commands.add_parser("show", help="print a saved model's pipeline, scores and versions")
-    show.add_argument("model", help="a model saved by 'hpsk fit'")
+    show.add_argument("model", help="a model saved by 'hpsk fit' (.joblib or .skops)")
     return parser
 
 
@@ -204,21 +217,63 @@ def _infer_task(target: Any) -> str:
     return "classification" if len(np.unique(values)) <= 20 else "regression"
 
 
-def _load_bundle(path: str) -> dict[str, Any]:
-    import joblib
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _load_model(path: str) -> tuple[Any, dict[str, Any]]:
+    """The fitted estimator in ``path`` and what is known of its training run.
+
+    Reads what ``fit`` saves (an estimator with ``training_info_``), other
+    fitted hpsk estimators (their info is empty) and the dict bundles of
+    earlier versions.
+    """
+    from . import persistence
+    from .estimator import HyperoptEstimator
 
     if not os.path.isfile(path):
         raise InputError(f"no such file: {path!r}")
     try:
-        bundle = joblib.load(path)
+        model = persistence.load(path)
+    except ImportError as error:
+        raise InputError(f"cannot load {path!r}: {_first_line(error)}") from None
+    except persistence.UntrustedTypesError as error:
+        raise InputError(f"cannot load {path!r}: it names types hpsk does not trust "
+                         f"({', '.join(error.types)}); if you trust the file, load it in Python "
+                         f"with hpsk.load(path, trusted=[...])") from None
     except Exception as error:  # noqa: BLE001 - any unreadable file is an input error
-        raise InputError(f"cannot load {path!r} as a model: {type(error).__name__}: {error}") from None
-    if not isinstance(bundle, dict) or bundle.get("format") != _BUNDLE_FORMAT:
-        raise InputError(f"{path!r} is not a model saved by 'hpsk fit'")
-    if bundle.get("format_version") != _BUNDLE_VERSION:
-        raise InputError(f"{path!r} was saved in bundle format {bundle.get('format_version')!r}; "
-                         f"this hpsk reads format {_BUNDLE_VERSION}")
-    return bundle
+        raise InputError(f"cannot load {path!r} as a model: {type(error).__name__}: "
+                         f"{_first_line(error)}") from None
+    if isinstance(model, dict) and model.get("format") == _BUNDLE_FORMAT:
+        if model.get("format_version") != _BUNDLE_VERSION:
+            raise InputError(f"{path!r} was saved in bundle format {model.get('format_version')!r}; "
+                             f"this hpsk reads format {_BUNDLE_VERSION}")
+        info = {key: value for key, value in model.items()
+                if key not in ("format", "format_version", "estimator")}
+        model = model.get("estimator")
+    else:
+        info = dict(getattr(model, "training_info_", None) or {})
+    if not isinstance(model, HyperoptEstimator):
+        raise InputError(f"{path!r} is not a model saved by 'hpsk fit' (it holds a "
+                         f"{type(model).__name__}, not an hpsk estimator)")
+    if not hasattr(model, "best_estimator_"):
+        raise InputError(f"{path!r} holds a {type(model).__name__} that has not been fitted "
+                         "(or was fitted with refit=False)")
+    return model, info
+
+
+def _input_columns(estimator: Any, info: dict[str, Any], path: str) -> list[str]:
+    if "input_columns" in info:
+        return list(info["input_columns"])
+    if getattr(estimator, "_frame_input_", False) and hasattr(estimator, "feature_names_in_"):
+        return [str(c) for c in estimator.feature_names_in_]
+    raise InputError(f"{path!r} was fitted on an array without column names; 'hpsk predict' "
+                     "needs a model fitted on a table (by 'hpsk fit', or on a DataFrame)")
+
+
+def _task_of(estimator: Any, info: dict[str, Any]) -> str:
+    return info.get("task") or ("classification" if hasattr(estimator, "classes_") else "regression")
 
 
 def _versions() -> dict[str, str]:
@@ -268,12 +323,17 @@ def _training_data(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from . import HyperoptClassifier, HyperoptRegressor, algorithms
+    from . import HyperoptClassifier, HyperoptRegressor, algorithms, persistence
     from .exceptions import AllTrialsFailed
 
     output_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(output_dir):
         raise InputError(f"cannot save to {args.output!r}: no such directory {output_dir!r}")
+    if persistence._is_skops(args.output):  # before the search, not after it
+        try:
+            persistence._skops_io()
+        except ImportError as error:
+            raise InputError(f"cannot save to {args.output!r}: {error}") from None
     features, target = _training_data(args)
     X = features
     task = _infer_task(target) if args.task == "auto" else args.task
@@ -281,11 +341,10 @@ def _fit(args: argparse.Namespace) -> int:
         raise InputError(f"regression needs a numeric target, but {args.target!r} holds text "
                          f"(e.g. {target.iloc[0]!r}); use --task classification")
 
-    max_evals = args.max_evals or (_UNLIMITED_EVALS if args.time_budget else 50)
     cls = HyperoptClassifier if task == "classification" else HyperoptRegressor
     estimator = cls(
         algo=getattr(algorithms, args.algo).suggest,
-        max_evals=max_evals,
+        max_evals=args.max_evals,  # None: until the time budget, or the estimator's default count
         time_budget=args.time_budget,
         n_jobs=args.n_jobs,
         ensemble_size=args.ensemble_size,
@@ -294,7 +353,7 @@ def _fit(args: argparse.Namespace) -> int:
     )
     text_columns = [c for c in features.columns if not _pandas().api.types.is_numeric_dtype(features[c])]
     encoded_note = f", {len(text_columns)} non-numeric" if text_columns else ""
-    budget = [f"{args.max_evals} evaluations"] if args.max_evals or not args.time_budget else []
+    budget = [f"{args.max_evals or 50} evaluations"] if args.max_evals or not args.time_budget else []
     budget += [f"{args.time_budget:g} s"] if args.time_budget else []
     print(f"hpsk fit: {args.train}: {X.shape[0]} rows, {features.shape[1]} feature columns"
           f"{encoded_note}; target {args.target!r} ({task}); budget {' or '.join(budget)}")
@@ -311,10 +370,7 @@ def _fit(args: argparse.Namespace) -> int:
     print(f"searched {len(estimator.trials_)} pipelines in {seconds:.1f} s")
     print(_leaderboard_text(estimator, args.top))
     print(f"chosen: {estimator.describe()}")
-    bundle = {
-        "format": _BUNDLE_FORMAT,
-        "format_version": _BUNDLE_VERSION,
-        "estimator": estimator,
+    estimator.training_info_ = {
         "task": task,
         "target": args.target,
         "input_columns": [str(c) for c in features.columns],
@@ -324,27 +380,29 @@ def _fit(args: argparse.Namespace) -> int:
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
-    import joblib
-
-    joblib.dump(bundle, args.output)
+    try:
+        persistence.save(estimator, args.output)
+    except OSError as error:
+        raise InputError(f"cannot write {args.output!r}: {error.strerror or error}") from None
     print(f"saved to {args.output}")
     return 0
 
 
 def _predict(args: argparse.Namespace) -> int:
-    bundle = _load_bundle(args.model)
+    estimator, info = _load_model(args.model)
+    columns = _input_columns(estimator, info, args.model)
     pd = _pandas()
     data = _read_csv(args.data)
-    missing = [c for c in bundle["input_columns"] if c not in data.columns]
+    missing = [c for c in columns if c not in data.columns]
     if missing:
         shown = ", ".join(map(repr, missing[:5])) + (" ..." if len(missing) > 5 else "")
         raise InputError(f"{args.data!r} lacks {len(missing)} feature column(s) the model was "
                          f"trained on: {shown}")
     try:
-        predictions = bundle["estimator"].predict(data[bundle["input_columns"]])
+        predictions = estimator.predict(data[columns])
     except ValueError as error:
         raise InputError(f"{args.data!r}: {str(error).splitlines()[0]}") from None
-    out = pd.DataFrame({bundle["target"]: predictions})
+    out = pd.DataFrame({info.get("target", "prediction"): predictions})
     if args.output is None:
         out.to_csv(sys.stdout, index=False)
         return 0
@@ -357,16 +415,21 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    bundle = _load_bundle(args.model)
-    estimator = bundle["estimator"]
+    estimator, info = _load_model(args.model)
     trials = estimator.trials_
     failed = len(trials) - trials.n_ok
-    scoring = "accuracy" if bundle["task"] == "classification" else "R^2"
-    print(f"model: {args.model} (saved {bundle['created']})")
-    print(f"task: {bundle['task']}, target {bundle['target']!r}; trained on {bundle['train_file']} "
-          f"({bundle['n_rows']} rows, {len(bundle['input_columns'])} feature columns)")
+    task = _task_of(estimator, info)
+    scoring = "accuracy" if task == "classification" else "R^2"
+    print(f"model: {args.model}" + (f" (saved {info['created']})" if "created" in info else ""))
+    described = [f"task: {task}"] + ([f"target {info['target']!r}"] if "target" in info else [])
+    if "train_file" in info:
+        n_columns = len(info.get("input_columns", ())) or estimator.n_features_in_
+        described[-1] += (f"; trained on {info['train_file']} ({info['n_rows']} rows, "
+                          f"{n_columns} feature columns)")
+    print(", ".join(described))
     print(f"chosen: {estimator.describe()}")
-    print(f"search: {len(trials)} trials ({failed} failed) in {bundle['fit_seconds']:.1f} s; "
+    took = f" in {info['fit_seconds']:.1f} s" if "fit_seconds" in info else ""
+    print(f"search: {len(trials)} trials ({failed} failed){took}; "
           f"best trial {estimator.best_index_}, validation {scoring} {estimator.best_score_:.4f}")
     print("pipeline:")
     # sklearn shortens long reprs with "..."; show every step in full.
@@ -377,9 +440,15 @@ def _show(args: argparse.Namespace) -> int:
     print("leaderboard:")
     print(_leaderboard_text(estimator, 5))
     current = _versions()
+    saved_versions = info.get("versions")
+    if saved_versions is None:
+        print("versions (running; the file does not record its own):")
+        for name in sorted(current):
+            print(f"  {name}: {current[name]}")
+        return 0
     print("versions (saved with / running):")
-    for name in sorted(set(bundle["versions"]) | set(current)):
-        saved, now = bundle["versions"].get(name, "-"), current.get(name, "-")
+    for name in sorted(set(saved_versions) | set(current)):
+        saved, now = saved_versions.get(name, "-"), current.get(name, "-")
         note = "" if saved == now else "   <- differs"
         print(f"  {name}: {saved} / {now}{note}")
     return 0

@@ -12,14 +12,13 @@ from typing import Any, Callable
 import numpy as np
 from scipy.sparse import issparse
 from threadpoolctl import threadpool_limits
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, get_scorer, get_scorer_names, r2_score
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import ClassifierTags
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 
@@ -30,9 +29,12 @@ from .evaluation import (
     assemble_pipeline,
     cv_results,
     describe_model,
+    describe_steps,
+    exogenous_columns,
+    group_folds,
     make_splitter,
     reshuffled,
-    seed_pipeline,
+    with_probabilities,
 )
 from .ensembling import PredictionPool, greedy_selection, member_pipelines, voting_ensemble
 from .exceptions import AllTrialsFailed
@@ -45,6 +47,8 @@ from .trials import Trials
 
 __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
 
+# Trials run when neither max_evals nor time_budget is set.
+_DEFAULT_MAX_EVALS = 50
 # Share of ``time_budget`` kept back from the search for the final refit.
 _REFIT_RESERVE = 0.1
 # Share of ``time_budget`` kept back for re-evaluating the top candidates.
@@ -73,16 +77,32 @@ def _refit_threads(n_jobs: int | None) -> int:
     return max(1, min(wanted, int(idle)))
 
 
-def _best_has(method: str) -> Callable[[Any], bool]:
-    """``available_if`` check: the fitted winner has ``method``."""
+class _IfWinnerHas:
+    """A method of the estimator that exists only when the fitted winner has it.
 
-    def check(self: "HyperoptEstimator") -> bool:
-        if hasattr(self, "best_estimator_"):
-            return hasattr(self.best_estimator_, method)
-        # Before fit: a regressor's winner never has probabilities or decisions.
-        return method == "predict" or not isinstance(self, RegressorMixin)
+    Like scikit-learn's ``available_if``, so ``hasattr(est, "predict_proba")``
+    tells the truth, but the ``AttributeError`` says why the method is
+    missing and what to do, rather than only that it is.
+    """
 
-    return check
+    def __init__(self, fn: Callable) -> None:
+        self.fn, self.name = fn, fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if hasattr(obj, "best_estimator_"):
+            if not hasattr(obj.best_estimator_, self.name):
+                raise AttributeError(
+                    f"This {type(obj).__name__!r} has no attribute {self.name!r}: the chosen model "
+                    f"({describe_model(obj.best_estimator_)}) has no {self.name}. Search learners "
+                    "that have it (the default classifier search always gives probabilities), or "
+                    "wrap yours in sklearn.calibration.CalibratedClassifierCV.")
+        elif self.name != "predict" and isinstance(obj, RegressorMixin):
+            # Before fit: a regressor's winner never has probabilities or decisions.
+            raise AttributeError(f"This {type(obj).__name__!r} has no attribute {self.name!r}")
+        return self.fn.__get__(obj, owner)
 
 
 def _option_name(option: Any, point: dict[str, Any]) -> Any:
@@ -97,6 +117,11 @@ def _option_name(option: Any, point: dict[str, Any]) -> Any:
     if option is None or isinstance(option, (str, numbers.Number, bool)):
         return option
     return type(option).__name__
+
+
+def _learner_of(space: Any, point: dict[str, Any]) -> str:
+    """The class name of the learner at ``point``: what a trial's cost depends on most."""
+    return describe_steps(assemble_pipeline(space.evaluate(point)))[0]
 
 
 def _readable_point(space: Any, point: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +153,18 @@ def _resolve_component(value: Any, role: str) -> Any:
         raise ValueError(f"Unknown {role} component {value!r}.{hint} "
                          "See hpsk.components.__all__ for every name.")
     return function(value)
+
+
+def _is_documents(X: Any) -> bool:
+    """Whether ``X`` is a 1-D sequence of strings (documents for a text vectoriser)."""
+    if isinstance(X, (str, bytes)) or issparse(X) or is_frame(X):
+        return False
+    if isinstance(X, np.ndarray):
+        return X.ndim == 1 and X.size > 0 and X.dtype.kind in "OUS" and isinstance(X.flat[0], (str, bytes))
+    if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
+        values = list(X)
+        return bool(values) and all(isinstance(v, (str, bytes)) for v in values)
+    return False
 
 
 def _small_indices(X: Any) -> Any:
@@ -214,8 +251,9 @@ class HyperoptEstimator(BaseEstimator):
     algo : callable, default=None
         The search algorithm, ``algo(space, history, n, rng)``: ``None`` is
         ``hpsk.tpe.suggest``; ``hpsk.rand.suggest`` is random search.
-    max_evals : int, default=50
-        Number of configurations tried.
+    max_evals : int or None, default=None
+        Number of configurations tried. ``None``: as many as ``time_budget``
+        allows, or 50 when no ``time_budget`` is set.
     time_budget : float, optional
         Seconds for the whole ``fit``, refit included; the search stops early
         enough to leave time for the refit.
@@ -285,6 +323,9 @@ class HyperoptEstimator(BaseEstimator):
         space, option indices for choices; labels left out are drawn from
         the prior). ``None`` starts with the prior's draws. They count
         towards ``max_evals``; a resumed search does not repeat them.
+    fit_increment : int, default=1
+        Trials run by each step of :meth:`fit_iter` (hyperopt-sklearn's
+        name); ``fit`` runs ``max_evals`` whatever it is.
 
     Attributes
     ----------
@@ -341,7 +382,7 @@ class HyperoptEstimator(BaseEstimator):
 
     _parameter_constraints: dict[str, list[Any]] = {
         "algo": [callable, None],
-        "max_evals": [Interval(numbers.Integral, 1, None)],
+        "max_evals": [Interval(numbers.Integral, 1, None), None],
         "time_budget": [Interval(numbers.Real, 0, None, "neither"), None],
         "trial_timeout": [Interval(numbers.Real, 0, None, "neither"), None],
         "loss_fn": [callable, None],
@@ -358,6 +399,7 @@ class HyperoptEstimator(BaseEstimator):
         "verbose": [Interval(numbers.Integral, 0, None), InstanceOf((bool,), "a bool")],
         "storage": [InstanceOf((str, os.PathLike), "a path"), None],
         "starting_points": [Options(("auto",)), InstanceOf((list, tuple), "a list of dicts"), None],
+        "fit_increment": [Interval(numbers.Integral, 1, None)],
     }
 
     def __init__(
@@ -369,7 +411,7 @@ class HyperoptEstimator(BaseEstimator):
         space: Any = None,
         *,
         algo: Callable | None = None,
-        max_evals: int = 50,
+        max_evals: int | None = None,
         time_budget: float | None = None,
         trial_timeout: float | None = None,
         loss_fn: Callable | None = None,
@@ -384,6 +426,7 @@ class HyperoptEstimator(BaseEstimator):
         verbose: int = 0,
         storage: str | os.PathLike | None = None,
         starting_points: Any = "auto",
+        fit_increment: int = 1,
     ) -> None:
         self.classifier = classifier
         self.regressor = regressor
@@ -406,6 +449,7 @@ class HyperoptEstimator(BaseEstimator):
         self.verbose = verbose
         self.storage = storage
         self.starting_points = starting_points
+        self.fit_increment = fit_increment
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -448,15 +492,40 @@ class HyperoptEstimator(BaseEstimator):
 
     # ---- fit ------------------------------------------------------------
 
+    def _searches_default_learners(self) -> bool:
+        """Whether the learners searched are the default family (the user chose none)."""
+        return self.space is None and self.classifier is None and self.regressor is None
+
+    def _max_evals(self) -> int | None:
+        """The number of trials to run; ``None`` runs until ``time_budget``."""
+        if self.max_evals is None and self.time_budget is None:
+            return _DEFAULT_MAX_EVALS
+        return self.max_evals
+
     def _validate(self) -> None:
         validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
         if self.classifier is not None and self.regressor is not None:
             raise ValueError(f"{type(self).__name__}: give either 'classifier' or 'regressor', not both.")
 
     def _validate_input(self, X: Any, y: Any) -> tuple[Any, Any]:
-        """Check ``X`` and ``y``; DataFrames keep their columns (see :mod:`hpsk.tabular`)."""
+        """Check ``X`` and ``y``; DataFrames keep their columns (see :mod:`hpsk.tabular`).
+
+        A polars DataFrame is converted to pandas once, here (and again at
+        predict time); pandas and polars Series targets, nullable and pyarrow
+        dtypes included, become numpy arrays.
+        """
+        from .tabular import as_pandas_frame, as_target_array
+
         owner = type(self).__name__
         self._frame_input_ = is_frame(X)
+        X, y = as_pandas_frame(X, owner), as_target_array(y)
+        self._documents_input_ = not self._frame_input_ and _is_documents(X)
+        if self._documents_input_:  # raw text, one string per sample, for a vectoriser
+            X = np.asarray(X, dtype=object)
+            if X.shape[0] == 0:
+                raise ValueError(f"{owner}: X holds no documents; it needs at least one sample.")
+            check_consistent_length(X, y)
+            return X, y
         if not self._frame_input_:
             X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
                                  dtype="numeric", multi_output=True, y_numeric=False)
@@ -465,16 +534,38 @@ class HyperoptEstimator(BaseEstimator):
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(f"{owner}: X has shape {X.shape}; it needs at least one sample and one column.")
         check_consistent_length(X, y)
-        return prepare_frame(X, owner), (y.to_numpy() if hasattr(y, "to_numpy") else y)
+        return prepare_frame(X, owner), y
+
+    def _exogenous_space(self, learner: Any, preprocessing: Any) -> dict[str, Any]:
+        """The space for ``fit(..., EX_list=...)``: one column step over ``X`` and each ``EX``."""
+        widths = self._exogenous_widths_
+        n_ex = len(widths) - 1
+        ex_lists = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else []
+        if not ex_lists:
+            ex_lists = [[]] * n_ex
+        if len(ex_lists) != n_ex:
+            raise ValueError(f"{type(self).__name__}: with EX_list, ex_preprocs holds one list of "
+                             f"transformers per exogenous data set: {n_ex} expected, got {len(ex_lists)}.")
+        columns = Build(exogenous_columns, (widths, preprocessing, ex_lists))
+        return {"learner": learner, "preprocessing": [columns], "ex_preprocs": []}
 
     def _search_space(self, task: str, X: Any) -> Any:
         if self.space is not None:
             return self.space
         learner = self.classifier if task == "classification" else self.regressor
-        sparse = issparse(X)
+        documents = getattr(self, "_documents_input_", False)
+        sparse = issparse(X) or documents  # the vectorisers give sparse matrices
         learner = self._default_learner(task, sparse) if learner is None else _resolve_component(learner, task)
-        preprocessing = (self._default_preprocessing(sparse) if self.preprocessing is None
-                         else _resolve_component(self.preprocessing, "preprocessing"))
+        if self.preprocessing is not None:
+            preprocessing = _resolve_component(self.preprocessing, "preprocessing")
+        elif documents:
+            from .components import any_text_preprocessing
+
+            preprocessing = any_text_preprocessing("preprocessing")
+        else:
+            preprocessing = self._default_preprocessing(sparse)
+        if getattr(self, "_exogenous_widths_", None) is not None:
+            return self._exogenous_space(learner, preprocessing)
         ex_preprocs = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else (
             [] if self.ex_preprocs is None else [self.ex_preprocs])
         if self._frame_input_:
@@ -486,7 +577,7 @@ class HyperoptEstimator(BaseEstimator):
                     isinstance(self.preprocessing, (list, tuple)) and not self.preprocessing)
                 return frame_space(learner, preprocessing, ex_preprocs, kinds,
                                    classification=task == "classification", allow_native=no_preprocessing)
-        elif np.isnan(X.data if issparse(X) else X).any():
+        elif not documents and np.isnan(X.data if issparse(X) else X).any():
             # Most learners reject NaN; a median imputer first keeps every trial valid.
             ex_preprocs = [SimpleImputer(strategy="median")] + ex_preprocs
         return {"learner": learner, "preprocessing": preprocessing, "ex_preprocs": ex_preprocs}
@@ -520,7 +611,9 @@ class HyperoptEstimator(BaseEstimator):
         """``cv``, or hyperopt-sklearn's ``fit`` keywords mapped onto it."""
         if n_folds is not None:
             if cv_shuffle is False:
-                return GroupKFold(n_folds) if groups is not None else KFold(n_folds)
+                if groups is None:
+                    return KFold(n_folds)
+                return GroupKFold(group_folds(n_folds, len(np.unique(groups))))
             return n_folds
         if valid_size is not None:
             return valid_size
@@ -553,7 +646,8 @@ class HyperoptEstimator(BaseEstimator):
         min_class_count = int(np.bincount(y).min()) if classification else None
         splitter = make_splitter(cv, classification=classification, n_samples=X.shape[0],
                                  random_state=seed, groups=groups is not None,
-                                 min_class_count=min_class_count, n_evals=self.max_evals,
+                                 n_groups=None if groups is None else len(np.unique(groups)),
+                                 min_class_count=min_class_count, n_evals=self._max_evals(),
                                  time_budget=self.time_budget)
         try:
             return splitter, list(splitter.split(X, y, groups))
@@ -587,6 +681,7 @@ class HyperoptEstimator(BaseEstimator):
         cv_shuffle: bool | None = None,
         kfolds_group: Any = None,
         warm_start: bool = False,
+        EX_list: Any = None,
     ) -> "HyperoptEstimator":
         """Search for the best pipeline on ``X, y`` and refit it.
 
@@ -608,22 +703,56 @@ class HyperoptEstimator(BaseEstimator):
         warm_start : bool, default=False
             Continue the previous search: keep its trials and run
             ``max_evals`` more.
+        EX_list : list of arrays, optional
+            hyperopt-sklearn's exogenous data sets, one row per row of ``X``:
+            ``X`` goes through the searched ``preprocessing``, each ``EX``
+            through its list in ``ex_preprocs`` (none by default), and the
+            learner sees them side by side. ``predict`` and ``score`` then
+            need the same ``EX_list``.
 
         Returns
         -------
         self : HyperoptEstimator
         """
+        X = self._join_exogenous(X, EX_list, fitting=True)
         return self._fit(X, y, groups, sample_weight, valid_size=valid_size, n_folds=n_folds,
                          cv_shuffle=cv_shuffle, kfolds_group=kfolds_group, warm_start=warm_start,
                          n_new=None)
 
+    def _join_exogenous(self, X: Any, EX_list: Any, fitting: bool = False) -> Any:
+        """``X`` and hyperopt-sklearn's exogenous data sets side by side (see ``fit``)."""
+        owner = type(self).__name__
+        if fitting:
+            self._exogenous_widths_ = None
+        elif getattr(self, "_exogenous_widths_", None) is not None and EX_list is None:
+            raise ValueError(f"{owner} was fitted with EX_list ({len(self._exogenous_widths_) - 1} "
+                             "exogenous data sets); pass the same EX_list to predict and score.")
+        if EX_list is None:
+            return X
+        if not isinstance(EX_list, (list, tuple)) or not EX_list:
+            raise ValueError(f"{owner}: EX_list must be a non-empty list of arrays, got {type(EX_list).__name__}.")
+        parts = [X, *EX_list]
+        dense = [p.toarray() if issparse(p) else np.asarray(p) for p in parts]
+        dense = [p.reshape(-1, 1) if p.ndim == 1 else p for p in dense]
+        rows = {p.shape[0] for p in dense}
+        if len(rows) != 1 or any(p.ndim != 2 for p in dense):
+            raise ValueError(f"{owner}: X and every array of EX_list need the same number of rows; got "
+                             f"shapes {[p.shape for p in dense]}.")
+        widths = [p.shape[1] for p in dense]
+        if fitting:
+            self._exogenous_widths_ = widths
+        elif widths != self._exogenous_widths_:
+            raise ValueError(f"{owner}: X and EX_list have {widths} columns; fit saw {self._exogenous_widths_}.")
+        return np.hstack(dense)
+
     def fit_iter(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None, *,
-                 increment: int = 1, warm_start: bool = False, **fit_params: Any) -> Any:
+                 increment: int | None = None, warm_start: bool = False, **fit_params: Any) -> Any:
         """Search step by step: hyperopt-sklearn's ``fit_iter`` generator.
 
         The first ``next()`` yields the trials so far (none, or the previous
         search's with ``warm_start=True``) without running any. Each further
-        ``next()`` runs ``increment`` more trials, ``send(n)`` runs ``n``; after
+        ``next()`` runs ``increment`` (default ``fit_increment``) more trials,
+        ``send(n)`` runs ``n``; after
         each step the best pipeline so far is refitted (with ``refit=True``),
         so the estimator can predict between steps, and ``trials_`` is
         yielded. ``fit_params`` are :meth:`fit`'s other keywords.
@@ -638,19 +767,23 @@ class HyperoptEstimator(BaseEstimator):
         >>> len(next(steps)), len(next(steps)), len(steps.send(3))
         (0, 2, 5)
         """
-        unknown = set(fit_params) - {"valid_size", "n_folds", "cv_shuffle", "kfolds_group"}
+        unknown = set(fit_params) - {"valid_size", "n_folds", "cv_shuffle", "kfolds_group", "EX_list"}
         if unknown:
             raise TypeError(f"fit_iter() got unexpected keyword arguments {sorted(unknown)}")
+        X = self._join_exogenous(X, fit_params.pop("EX_list", None), fitting=True)
         keywords = {"valid_size": None, "n_folds": None, "cv_shuffle": None, "kfolds_group": None,
                     **fit_params}
         warm = warm_start and hasattr(self, "trials_")
-        n = yield (self.trials_ if warm else Trials())
+        if not warm:
+            self.trials_ = Trials()
+        increment = self.fit_increment if increment is None else increment
+        n = yield self.trials_
+        warm = True  # the steps add to self.trials_
         while True:
             n = increment if n is None else n
             if not isinstance(n, numbers.Integral) or n < 1:
                 raise ValueError(f"fit_iter: the number of trials to run must be a positive int, got {n!r}")
             self._fit(X, y, groups, sample_weight, warm_start=warm, n_new=int(n), **keywords)
-            warm = True
             n = yield self.trials_
 
     def _fit(self, X: Any, y: Any, groups: Any, sample_weight: Any, *, valid_size: float | None,
@@ -659,6 +792,7 @@ class HyperoptEstimator(BaseEstimator):
         """:meth:`fit`, running ``n_new`` more trials when given (for :meth:`fit_iter`)."""
         start = time.monotonic()
         self._validate()
+        self.__dict__.pop("training_info_", None)  # the CLI's record of an earlier fit
         groups = kfolds_group if groups is None else groups
         X, y = self._validate_input(X, y)
         weights = _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
@@ -688,7 +822,9 @@ class HyperoptEstimator(BaseEstimator):
             rng = np.random.default_rng([int(rng.integers(2**31 - 1)), len(trials)])
         splitter, splits = self._splits(cv, X, y_encoded if y_encoded is not None else y, groups,
                                         task, seed)
-        pool = PredictionPool(_ENSEMBLE_POOL) if self.ensemble_size and self.refit and weights is None else None
+        # No ensemble with sample weights or several targets: the voting ensembles take neither.
+        pool = (PredictionPool(_ENSEMBLE_POOL) if self.ensemble_size and self.refit and weights is None
+                and np.ndim(y) == 1 else None)
         objective = PipelineObjective(X, y, y_encoded, splits, self._scorer(task), seed, weights,
                                       keep_predictions=pool is not None)
 
@@ -698,20 +834,23 @@ class HyperoptEstimator(BaseEstimator):
             if storage is not None:
                 storage.append(trial)
 
-        if n_new is None:
+        max_evals = self._max_evals()
+        if n_new is None and max_evals is not None:  # (None: until the clock)
             # The storage's trials count towards max_evals (a resumed search ends
             # where the first would have); warm_start runs max_evals more.
-            n_new = self.max_evals if warm_start or storage is None else self.max_evals - len(trials)
+            n_new = max_evals if warm_start or storage is None else max_evals - len(trials)
         reserve = (_REFIT_RESERVE if self.refit else 0.0) + (_REEVALUATE_RESERVE if self.reevaluate_top else 0.0)
         deadline = None if self.time_budget is None else start + self.time_budget * (1 - reserve)
         try:
-            if n_new > 0:
+            if n_new is None or n_new > 0:
                 self.interrupted_ = search(
-                    objective, space, algo=self.algo, max_evals=len(trials) + n_new, trials=trials,
+                    objective, space, algo=self.algo,
+                    max_evals=None if n_new is None else len(trials) + n_new, trials=trials,
                     rng=rng, deadline=deadline, show_progressbar=bool(self.verbose),
                     n_jobs=effective_n_jobs(self.n_jobs), trial_timeout=self.trial_timeout,
                     progress_as_score=True, on_trial=on_trial,
-                    points_to_evaluate=starting)
+                    points_to_evaluate=starting, cost_key=lambda point: _learner_of(space, point),
+                    kill_at_deadline=True)
             else:
                 self.interrupted_ = False
         finally:
@@ -734,13 +873,16 @@ class HyperoptEstimator(BaseEstimator):
         self._best_point_ = dict(best.point)
         # After Ctrl-C the user wants the best so far, now: no ensemble selection.
         self.ensemble_ = (None if pool is None or self.interrupted_
-                          else self._select_ensemble(pool, best_score, trials, objective, start))
+                          else self._select_ensemble(pool, best_score, trials, objective, space, start))
         if self.refit:
             def build(point: dict[str, Any]) -> Any:
-                return seed_pipeline(assemble_pipeline(space.evaluate(point)), seed)
+                return objective.pipeline(space.evaluate(point))
 
             if self.ensemble_ is None:
                 model = build(best.point)
+                if task == "classification" and self._searches_default_learners():
+                    # The default search promises predict_proba; the calibration keeps predict.
+                    model = with_probabilities(model, int(np.bincount(y_encoded).min()))
                 targets = objective.targets_for(model)
                 self._encoded_labels_ = targets is y_encoded and y_encoded is not None
                 fit_params = objective.fit_params(model)
@@ -756,7 +898,7 @@ class HyperoptEstimator(BaseEstimator):
         return self
 
     def _select_ensemble(self, pool: PredictionPool, winner_score: float, trials: Trials,
-                         objective: PipelineObjective, start: float) -> dict[str, Any] | None:
+                         objective: PipelineObjective, space: Any, start: float) -> dict[str, Any] | None:
         """Ensemble selection over the pool (see ``ensemble_size``); ``None`` keeps one pipeline.
 
         The blend must validate above every pooled pipeline and above the
@@ -764,7 +906,11 @@ class HyperoptEstimator(BaseEstimator):
         probabilities, or a trial from before this fit (a resumed search,
         ``fit_iter``'s earlier steps), whose predictions were not kept.
         """
-        candidates = pool.candidates()
+        by_tid = {trial.tid: trial for trial in trials}
+        # Only classifiers (regressors) can vote: a k-means or outlier detector in a user's space cannot.
+        votes = is_classifier if self._task_ == "classification" else is_regressor
+        candidates = [(tid, p) for tid, p in pool.candidates()
+                      if votes(objective.pipeline(space.evaluate(by_tid[tid].point)))]
         if len(candidates) < 2:
             return None
         classes = self.classes_ if self._task_ == "classification" else None
@@ -775,7 +921,6 @@ class HyperoptEstimator(BaseEstimator):
 
         predictions = [p for _, p in candidates]
         counts = greedy_selection(predictions, score, self.ensemble_size)
-        by_tid = {trial.tid: trial for trial in trials}
         order = np.argsort(-counts, kind="stable")  # heaviest first, then the better loss
         chosen = [i for i in order if counts[i] > 0]
         if self.time_budget is not None:
@@ -874,6 +1019,12 @@ class HyperoptEstimator(BaseEstimator):
 
     # ---- hyperopt-sklearn's reading API ---------------------------------
 
+    @property
+    def trials(self) -> Trials:
+        """hyperopt-sklearn's name for :attr:`trials_`."""
+        check_is_fitted(self, "trials_")
+        return self.trials_
+
     def best_model(self) -> dict[str, Any]:
         """``{"learner", "preprocs", "ex_preprocs"}`` of the refitted winner (of an
         ensemble's heaviest member)."""
@@ -911,38 +1062,49 @@ class HyperoptEstimator(BaseEstimator):
         return self.best_estimator_
 
     def _checked(self, X: Any) -> Any:
+        if getattr(self, "_documents_input_", False):
+            if not _is_documents(X):
+                raise ValueError(f"{type(self).__name__} was fitted on documents (a 1-D array of "
+                                 "strings); pass documents to predict.")
+            return np.asarray(X, dtype=object)
         if getattr(self, "_frame_input_", False):
             if not is_frame(X):
                 raise ValueError(f"{type(self).__name__} was fitted on a DataFrame; pass a DataFrame "
                                  f"with the columns {list(self.feature_names_in_)} to predict.")
+            from .tabular import as_pandas_frame
+
+            X = as_pandas_frame(X, type(self).__name__)  # as in fit; either backend fits the other
             validate_data(self, X, reset=False, skip_check_array=True)
             return prepare_frame(X, type(self).__name__)
         return _small_indices(validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
                                             ensure_all_finite="allow-nan", dtype="numeric"))
 
-    @available_if(_best_has("predict"))
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict with the refitted winner (labels as given to ``fit``)."""
-        predictions = self._winner().predict(self._checked(X))
+    @_IfWinnerHas
+    def predict(self, X: Any, EX_list: Any = None) -> np.ndarray:
+        """Predict with the refitted winner (labels as given to ``fit``).
+
+        ``EX_list``: the exogenous data sets, when ``fit`` was given them.
+        """
+        predictions = self._winner().predict(self._checked(self._join_exogenous(X, EX_list)))
         return self._decode(predictions) if getattr(self, "_task_", None) == "classification" else predictions
 
-    @available_if(_best_has("predict_proba"))
-    def predict_proba(self, X: Any) -> np.ndarray:
+    @_IfWinnerHas
+    def predict_proba(self, X: Any, EX_list: Any = None) -> np.ndarray:
         """Class probabilities from the winner, columns in ``classes_`` order."""
-        return self._winner().predict_proba(self._checked(X))
+        return self._winner().predict_proba(self._checked(self._join_exogenous(X, EX_list)))
 
-    @available_if(_best_has("predict_log_proba"))
+    @_IfWinnerHas
     def predict_log_proba(self, X: Any) -> np.ndarray:
         return self._winner().predict_log_proba(self._checked(X))
 
-    @available_if(_best_has("decision_function"))
+    @_IfWinnerHas
     def decision_function(self, X: Any) -> np.ndarray:
         return self._winner().decision_function(self._checked(X))
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None, EX_list: Any = None) -> float:
         """Accuracy (classification) or R^2 (regression) of the winner."""
         check_is_fitted(self, "best_estimator_")
-        predictions = self.predict(X)
+        predictions = self.predict(X, EX_list)
         if self._task_ == "classification":
             return float(accuracy_score(y, predictions, sample_weight=sample_weight))
         return float(r2_score(y, predictions, sample_weight=sample_weight))

@@ -23,6 +23,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import (
@@ -35,9 +37,10 @@ from sklearn.model_selection import (
     StratifiedShuffleSplit,
     check_cv,
 )
+from sklearn.multioutput import MultiOutputRegressor
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import has_fit_parameter
 from threadpoolctl import threadpool_limits
@@ -52,9 +55,13 @@ __all__ = [
     "describe_steps",
     "describe_model",
     "make_splitter",
+    "group_folds",
+    "exogenous_columns",
     "reshuffled",
     "needs_encoded_labels",
     "seed_pipeline",
+    "with_probabilities",
+    "for_targets",
 ]
 
 Splits = Sequence[tuple[np.ndarray, np.ndarray]]
@@ -86,6 +93,37 @@ def auto_cv(n_samples: int, n_evals: int | None = None, time_budget: float | Non
     return 3 if n_samples <= 20000 else 0.2
 
 
+def exogenous_columns(widths: Sequence[int], endogenous: Any, exogenous: Sequence[Any]) -> ColumnTransformer:
+    """hyperopt-sklearn's exogenous data sets (``fit(X, y, EX_list=[EX, ...])``) as one step.
+
+    ``X`` and each ``EX`` are stacked side by side (``widths`` columns each);
+    ``X`` goes through the searched ``endogenous`` preprocessing, each ``EX``
+    through its own list of ``exogenous`` transformers (hyperopt-sklearn's
+    ``ex_preprocs``, one list per data set), and the outputs are joined in
+    that order, as hyperopt-sklearn joins them.
+    """
+    parts, start = [], 0
+    for i, (width, steps) in enumerate(zip(widths, [endogenous, *exogenous])):
+        steps = _as_steps(steps)
+        parts.append(("X" if i == 0 else f"EX{i - 1}", make_pipeline(*steps) if steps else "passthrough",
+                      list(range(start, start + width))))
+        start += width
+    return ColumnTransformer(parts)
+
+
+def group_folds(n_folds: int, n_groups: int | None) -> int:
+    """``n_folds``, or the number of groups when there are fewer (with a warning).
+
+    hyperopt-sklearn runs such a search; one group per fold is the most a
+    grouped k-fold can do.
+    """
+    if n_groups is not None and 2 <= n_groups < n_folds:
+        warnings.warn(f"{n_folds} folds asked for, but there are only {n_groups} groups; "
+                      f"using {n_groups} folds, one group each.", UserWarning, stacklevel=3)
+        return n_groups
+    return n_folds
+
+
 def make_splitter(
     cv: Any,
     *,
@@ -93,6 +131,7 @@ def make_splitter(
     n_samples: int,
     random_state: int | None,
     groups: bool = False,
+    n_groups: int | None = None,
     min_class_count: int | None = None,
     n_evals: int | None = None,
     time_budget: float | None = None,
@@ -102,7 +141,9 @@ def make_splitter(
     ``int`` -> shuffled k-fold (stratified for classification; grouped when
     ``groups``); ``float`` in (0, 1) -> one shuffled holdout of that fraction
     (stratified or grouped likewise); ``"auto"`` -> see :func:`auto_cv`; any
-    splitter or iterable of splits is used as given.
+    splitter or iterable of splits is used as given. Grouped k-fold with
+    fewer groups (``n_groups``) than folds uses one fold per group, with a
+    warning.
 
     Raises
     ------
@@ -113,9 +154,15 @@ def make_splitter(
     if isinstance(cv, str) and cv == "auto":
         cv = auto_cv(n_samples, n_evals, time_budget)
         if isinstance(cv, int) and classification and min_class_count is not None:
+            if min_class_count < 2 and not groups:
+                # No stratified split can hold a class of one sample out and in: plain k-fold.
+                warnings.warn(f"a class has a single sample, so the {cv}-fold validation cannot be "
+                              "stratified; some folds train without that class.", UserWarning, stacklevel=3)
+                return KFold(n_splits=max(2, min(cv, n_samples)), shuffle=True, random_state=random_state)
             cv = max(2, min(cv, min_class_count))
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         if groups:
+            cv = group_folds(int(cv), n_groups)
             kind = StratifiedGroupKFold if classification else GroupKFold
             return kind(n_splits=int(cv), shuffle=True, random_state=random_state)
         if classification and min_class_count is not None and cv > min_class_count:
@@ -174,21 +221,78 @@ def assemble_pipeline(params: Any) -> Pipeline:
 
     ``params`` is either an estimator (a :class:`Pipeline` is used as is) or a
     dict with ``"learner"`` and optional ``"preprocessing"`` and
-    ``"ex_preprocs"`` (a transformer or a list of them).
+    ``"ex_preprocs"`` (a transformer or a list of them). hyperopt-sklearn's
+    layout, ``"classifier"`` and ``"regressor"`` (one of them ``None``) in
+    place of ``"learner"``, is read too.
     """
     if isinstance(params, Pipeline):
         return params
     if isinstance(params, dict):
-        if "learner" not in params:
+        learners = [params[key] for key in ("learner", "classifier", "regressor")
+                    if params.get(key) is not None]
+        if len(learners) != 1:
             raise ValueError(
-                f"A custom space must evaluate to an estimator or to a dict with a 'learner' "
-                f"key; got a dict with keys {sorted(params)}."
+                "A custom space must evaluate to an estimator or to a dict with one learner: a "
+                "'learner' key, or hyperopt-sklearn's 'classifier' or 'regressor' (the other None); "
+                f"got a dict with keys {sorted(params)} and {len(learners)} learners."
             )
         steps = _as_steps(params.get("ex_preprocs")) + _as_steps(params.get("preprocessing"))
-        return make_pipeline(*steps, params["learner"])
+        return make_pipeline(*steps, learners[0])
     if hasattr(params, "fit"):
         return make_pipeline(params)
     raise ValueError(f"The search space evaluated to {params!r}, which is not an estimator.")
+
+
+# Calibration that keeps every prediction: temperature scaling (scikit-learn
+# 1.8+) divides the decision values by one positive number, so their argmax,
+# and with it ``predict``, is the uncalibrated learner's; Platt's sigmoid
+# before that (it can move the binary threshold a little).
+_ARGMAX_KEEPING_CALIBRATION = ("temperature" if parse_version(sklearn.__version__).release >= (1, 8)
+                               else "sigmoid")
+# Folds of the calibration's cross-validation (each class needs this many rows).
+_CALIBRATION_FOLDS = 3
+
+
+def with_probabilities(pipeline: Pipeline, min_class_count: int) -> Pipeline:
+    """``pipeline`` with class probabilities, its predictions unchanged where possible.
+
+    A learner without ``predict_proba`` (SVC, LinearSVC, RidgeClassifier,
+    SGD with the hinge loss, ...) is wrapped in
+    :class:`~sklearn.calibration.CalibratedClassifierCV` (``ensemble=False``:
+    the learner itself is fitted on all rows, and its decision values are
+    calibrated on out-of-fold ones). A pipeline that has probabilities, a
+    learner without ``decision_function``, or a class with fewer rows than
+    the calibration's folds is returned unchanged.
+    """
+    name, learner = pipeline.steps[-1]
+    if hasattr(learner, "predict_proba") or not hasattr(learner, "decision_function"):
+        return pipeline
+    if min_class_count < _CALIBRATION_FOLDS:
+        return pipeline
+    calibrated = CalibratedClassifierCV(learner, method=_ARGMAX_KEEPING_CALIBRATION,
+                                        cv=_CALIBRATION_FOLDS, ensemble=False)
+    return Pipeline(pipeline.steps[:-1] + [(name, calibrated)], memory=pipeline.memory)
+
+
+def _takes_several_targets(learner: Any) -> bool:
+    try:
+        return bool(get_tags(learner).target_tags.multi_output)
+    except Exception:  # noqa: BLE001 - a third-party learner without scikit-learn's tags
+        return False
+
+
+def for_targets(pipeline: Pipeline, n_outputs: int) -> Pipeline:
+    """``pipeline`` for ``n_outputs`` regression targets.
+
+    A learner that takes one target only (HistGradientBoosting, SVR, ...) is
+    wrapped in :class:`~sklearn.multioutput.MultiOutputRegressor`: one
+    model per target. Learners that take several (forests, linear models,
+    k-NN, XGBoost) are left as they are.
+    """
+    name, learner = pipeline.steps[-1]
+    if n_outputs < 2 or _takes_several_targets(learner):
+        return pipeline
+    return Pipeline(pipeline.steps[:-1] + [(name, MultiOutputRegressor(learner))], memory=pipeline.memory)
 
 
 def seed_pipeline(pipeline: Pipeline, seed: int | None) -> Pipeline:
@@ -203,9 +307,18 @@ def seed_pipeline(pipeline: Pipeline, seed: int | None) -> Pipeline:
     return pipeline.set_params(**updates) if updates else pipeline
 
 
+def _step_name(step: Any) -> str:
+    wrapped = getattr(step, "estimator", None)
+    if isinstance(step, CalibratedClassifierCV) and wrapped is not None:
+        return f"{type(wrapped).__name__} (calibrated)"
+    if isinstance(step, MultiOutputRegressor):
+        return f"{type(wrapped).__name__} (per target)"
+    return type(step).__name__
+
+
 def describe_steps(pipeline: Pipeline) -> tuple[str, list[str]]:
     """The learner's class name and the preprocessing steps' class names."""
-    names = [type(step).__name__ for _, step in pipeline.steps]
+    names = [_step_name(step) for _, step in pipeline.steps]
     return names[-1], names[:-1]
 
 
@@ -345,7 +458,9 @@ class PipelineObjective:
                                  self.sample_weight)
 
     def pipeline(self, params: Any) -> Pipeline:
-        return seed_pipeline(clone(assemble_pipeline(params)), self.seed)
+        """The seeded pipeline ``params`` describe, ready for this objective's targets."""
+        n_outputs = 1 if self.y.ndim == 1 else self.y.shape[1]
+        return for_targets(seed_pipeline(clone(assemble_pipeline(params)), self.seed), n_outputs)
 
     def targets_for(self, pipeline: Pipeline) -> np.ndarray:
         if self.y_encoded is not None and needs_encoded_labels(pipeline):

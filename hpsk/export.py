@@ -226,8 +226,10 @@ def export_code(estimator: Any) -> str:
     Parameters
     ----------
     estimator : HyperoptEstimator or sklearn estimator
-        A fitted hpsk estimator (its ``best_estimator_`` is exported) or any
-        scikit-learn pipeline or estimator.
+        A fitted hpsk estimator (its ``best_estimator_`` is exported), such
+        as ``hpsk.load`` returns for a file of ``hpsk fit``, or any
+        scikit-learn pipeline or estimator. The dict that earlier versions of
+        ``hpsk fit`` saved is taken too (its estimator is exported).
 
     Returns
     -------
@@ -242,7 +244,11 @@ def export_code(estimator: Any) -> str:
     ValueError
         If the pipeline holds an object that cannot be written as code (such
         as one of hpsk's own transformers or a lambda).
+    TypeError
+        If ``estimator`` is neither an estimator nor such a dict.
     """
+    if isinstance(estimator, dict) and estimator.get("format") == "hpsk-model" and "estimator" in estimator:
+        estimator = estimator["estimator"]  # a model file of an earlier 'hpsk fit' (a dict bundle)
     is_search = isinstance(estimator, HyperoptEstimator)
     if is_search:
         pipeline = getattr(estimator, "best_estimator_", None)

@@ -36,6 +36,7 @@ __all__ = [
     "uniformint",
     "choice",
     "pchoice",
+    "as_apply",
 ]
 
 
@@ -125,3 +126,14 @@ def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> Choice:
             )
     dist = _make("pchoice", label, lambda: Categorical(tuple(float(p) for p, _ in pairs)))
     return Choice(label, tuple(option for _, option in pairs), dist)
+
+
+def as_apply(space: Any) -> Any:
+    """hyperopt's ``pyll.as_apply``: here the space itself.
+
+    hyperopt turns dicts, lists and tuples into a graph of ``Apply`` nodes
+    before it can search them; in hpsk a plain nested structure already is a
+    space, so ``as_apply({"classifier": ..., "preprocessing": ...})`` returns
+    its argument unchanged and code written for hyperopt keeps working.
+    """
+    return space

@@ -24,7 +24,7 @@ import threading
 import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Hashable, Iterator, Mapping
 
 import numpy as np
 import joblib
@@ -691,8 +691,9 @@ def _all_failed_message(trials: Trials) -> str:
     return f"All {len(trials)} trials failed. The first error was: {trials.first_error()}"
 
 
-def _make_runner(fn: Callable, space: Any, n_jobs: int, trial_timeout: float | None) -> Any:
-    if trial_timeout is not None:
+def _make_runner(fn: Callable, space: Any, n_jobs: int, trial_timeout: float | None,
+                 killable: bool = False) -> Any:
+    if trial_timeout is not None or (killable and n_jobs == 1):
         return _ProcessRunner(fn, space, n_jobs, trial_timeout)
     if n_jobs > 1:
         return _JoblibRunner(fn, space, n_jobs)
@@ -715,6 +716,8 @@ def search(
     progress_as_score: bool = False,
     on_trial: Callable[[Any], None] | None = None,
     points_to_evaluate: list[dict[str, Any]] | None = None,
+    cost_key: Callable[[dict], Hashable] | None = None,
+    kill_at_deadline: bool = False,
 ) -> bool:
     """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
@@ -725,12 +728,29 @@ def search(
     running trials are dropped and, if any trial finished, the search stops
     with a warning and returns ``True``; otherwise the interrupt propagates.
     Returns ``False`` when the search ran to its budget.
+
+    With a ``deadline``, ``cost_key(point)`` names what a trial's cost depends
+    on (the learner, say): a proposal whose kind of trial has so far taken
+    longer than the time left is not started (see :class:`_CostModel`).
+    ``kill_at_deadline`` runs even a one-worker search in a worker process,
+    so that the trial running at the deadline is stopped, not waited for.
     """
     algo = _default_algo() if algo is None else algo
-    runner = _make_runner(fn, space.space, n_jobs, trial_timeout)
+    runner = _make_runner(fn, space.space, n_jobs, trial_timeout, killable=kill_at_deadline and
+                          deadline is not None)
     progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
     lock = threading.RLock()  # joblib asks for points in its own thread
     starting = list(points_to_evaluate or [])
+    costs = _CostModel(cost_key, trials) if deadline is not None and cost_key is not None else None
+
+    def propose() -> dict | None:
+        if len(trials) < len(starting):
+            return starting[len(trials)]
+        for _ in range(_REDRAWS):
+            [point] = algo(space, trials.history(space), 1, rng)
+            if costs is None or costs.fits(point, deadline - time.monotonic()):
+                return point
+        return None  # every kind of trial proposed would overrun the deadline
 
     def source() -> tuple[int, dict] | None:
         with lock:
@@ -740,16 +760,17 @@ def search(
                 return None
             if max_evals is not None and len(trials) >= max_evals:
                 return None
-            if len(trials) < len(starting):
-                point = starting[len(trials)]
-            else:
-                [point] = algo(space, trials.history(space), 1, rng)
+            point = propose()
+            if point is None:
+                return None
             [tid] = trials.add_pending([point], time.time())
             return tid, point
 
     def record(tid: int, outcome: Outcome) -> None:
         with lock:
             trial = trials.finish(tid, **outcome)
+            if costs is not None:
+                costs.add(trial)
             progress.update(trials, trial)
             if on_trial is not None:
                 on_trial(trial)
@@ -769,6 +790,47 @@ def search(
         progress.close()
     trials.drop_running()  # proposed but never run: handed out after the deadline
     return False
+
+
+# Proposals asked of the algorithm before a search whose every proposal would
+# overrun its deadline ends.
+_REDRAWS = 8
+
+
+class _CostModel:
+    """How long each kind of trial takes, from the trials that finished.
+
+    A trial's kind is ``cost_key(point)`` (the estimators use the learner's
+    class). The expected cost of a kind is the median duration of its
+    finished trials; a kind not seen yet has no estimate and is always
+    started (the deadline still stops it).
+    """
+
+    def __init__(self, cost_key: Callable[[dict], Hashable], trials: Trials) -> None:
+        self.cost_key = cost_key
+        self.durations: dict[Hashable, list[float]] = {}
+        for trial in trials:
+            self.add(trial)
+
+    def _key(self, point: dict) -> Hashable:
+        try:
+            return self.cost_key(point)
+        except Exception:  # noqa: BLE001 - a point the key cannot read: no estimate
+            return None
+
+    def add(self, trial: Any) -> None:
+        key = self._key(trial.point)
+        if trial.status == STATUS_OK and trial.duration is not None and key is not None:
+            self.durations.setdefault(key, []).append(float(trial.duration))
+
+    def expected(self, point: dict) -> float | None:
+        key = self._key(point)
+        seen = None if key is None else self.durations.get(key)
+        return float(np.median(seen)) if seen else None
+
+    def fits(self, point: dict, time_left: float) -> bool:
+        expected = self.expected(point)
+        return expected is None or expected <= time_left
 
 
 def _default_algo() -> Algorithm:

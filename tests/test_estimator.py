@@ -241,7 +241,7 @@ def test_parallel_trials(iris):
      ValueError, "needs numeric targets"),
     (lambda X, y: (HyperoptClassifier(max_evals=2), X, np.zeros(len(y))), ValueError, "only one class"),
     (lambda X, y: (HyperoptClassifier(max_evals=0), X, y), InvalidParameterError,
-     r"'max_evals' parameter of HyperoptClassifier must be an int in the range \[1, inf\). Got 0"),
+     r"'max_evals' parameter of HyperoptClassifier must be an int in the range \[1, inf\) or None. Got 0"),
     (lambda X, y: (HyperoptClassifier(cv=1), X, y), InvalidParameterError, "'cv' parameter"),
     (lambda X, y: (HyperoptClassifier(classifier="random_forrest_classifier"), X, y), ValueError,
      "Unknown classification component 'random_forrest_classifier'. Did you mean 'random_forest_classifier'"),
@@ -423,3 +423,54 @@ def test_starting_points_keep_inside_a_narrowed_prior():
     # The default learning rate is in the prior and used; 100 rounds are not, so they are drawn.
     assert params["learning_rate"] == 0.1 and params["max_leaf_nodes"] == 15 and 10 <= params["max_iter"] <= 50
     assert not math.isnan(est.best_score_)
+
+
+def test_default_classifier_search_always_has_predict_proba(iris):
+    # The probe: the winner here is an SVC, which has no probabilities of its own.
+    X, y = iris
+    model = HyperoptClassifier(max_evals=6, random_state=0, ensemble_size=0).fit(X, y)
+    assert "(calibrated)" in model.describe()
+    proba = model.predict_proba(X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    # Calibration keeps the learner's own predictions (temperature scaling keeps the argmax).
+    learner = model.best_estimator_.steps[-1][1]
+    raw = make_pipeline(*[clone(step) for _, step in model.best_estimator_.steps[:-1]],
+                        clone(learner.estimator)).fit(X, y)
+    assert (model.predict(X) == raw.predict(X)).mean() == 1.0
+
+
+def test_a_user_space_without_probabilities_says_so(iris):
+    from hpsk import linear_svc
+
+    X, y = iris
+    model = HyperoptEstimator(classifier=linear_svc("svm"), max_evals=2, random_state=0).fit(X, y)
+    assert not hasattr(model, "predict_proba") and hasattr(model, "decision_function")
+    with pytest.raises(AttributeError, match=r"LinearSVC\) has no predict_proba.*CalibratedClassifierCV"):
+        model.predict_proba(X)
+
+
+def test_max_evals_none_searches_until_the_time_budget(iris):
+    import time
+
+    X, y = iris
+    start = time.monotonic()
+    model = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=None, time_budget=3,
+                               random_state=0).fit(X, y)
+    assert 2.0 < time.monotonic() - start < 4.0  # the search ran until the clock, then stopped
+    assert len(model.trials_) > 10
+    assert HyperoptClassifier().get_params()["max_evals"] is None
+    small = HyperoptClassifier(classifier="k_neighbors_classifier", random_state=0).fit(X, y)
+    assert len(small.trials_) == 50  # no budget at all: 50 trials
+
+
+def test_multi_output_regression_searches_learners_for_several_targets():
+    from sklearn.datasets import make_regression
+
+    X, Y = make_regression(300, 6, n_targets=3, noise=5.0, random_state=0)
+    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, random_state=0)
+    model = HyperoptRegressor(max_evals=8, random_state=0).fit(X_train, Y_train)
+    assert model.trials_.n_ok == 8  # single-target learners run once per target
+    learners = set(model.cv_results_["learner"])
+    assert any(name.endswith("(per target)") for name in learners)
+    assert model.predict(X_test).shape == (len(X_test), 3)
+    assert model.score(X_test, Y_test) > 0.8

@@ -24,6 +24,7 @@ from hpsk import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor, rand
 from hpsk.components import xgboost_classification
 from hpsk.components.vkmeans import ColumnKMeans
 from hpsk.export import export_code
+from hpsk.persistence import load, save
 
 # One native thread everywhere: OpenMP pools that spin on a busy machine are
 # slow, and the comparison must not depend on thread counts.
@@ -118,6 +119,9 @@ def test_only_non_default_hyperparameters_are_written(searches):
     estimator, _, _ = searches["classifier"]
     code = export_code(estimator)
     learner = estimator.best_estimator_.steps[-1][1]
+    if type(learner).__name__ == "CalibratedClassifierCV":  # the default search's SVC gets probabilities
+        assert "CalibratedClassifierCV(" in code
+        learner = learner.estimator
     assert f"{type(learner).__name__}(" in code
     assert f"random_state={learner.random_state!r}" in code
     defaults = type(learner)().get_params(deep=False)
@@ -148,3 +152,21 @@ def test_unexportable_pipelines_say_why():
         export_code(make_pipeline(ColumnKMeans(), DecisionTreeClassifier()))
     with pytest.raises(ValueError, match="not a module-level name"):
         export_code(make_pipeline(FunctionTransformer(lambda X: X), DecisionTreeClassifier()))
+
+
+def test_saved_models_export_whatever_file_they_come_from(searches, tmp_path):
+    estimator, _, _ = searches["classifier"]
+    for suffix in (".joblib", ".skops") if _has_skops() else (".joblib",):
+        save(estimator, tmp_path / f"model{suffix}")
+        assert export_code(load(tmp_path / f"model{suffix}")) == export_code(estimator)
+    # The dict bundle that 'hpsk fit' saved before it saved the estimator itself.
+    bundle = {"format": "hpsk-model", "format_version": 1, "estimator": estimator, "target": "y"}
+    assert export_code(bundle) == export_code(estimator)
+    with pytest.raises(TypeError, match="got dict"):
+        export_code({"estimator": estimator})
+
+
+def _has_skops():
+    import importlib.util
+
+    return importlib.util.find_spec("skops") is not None

@@ -320,3 +320,36 @@ def test_random_search_finds_a_good_point_on_a_smooth_function():
     best = fmin(lambda p: (p["x"] - 1) ** 2, {"x": hp.uniform("x", -5, 5)}, algo=rand.suggest,
                 max_evals=200, rstate=0, show_progressbar=False)
     assert math.isclose(best["x"], 1, abs_tol=0.2)
+
+
+def _slow_when_positive(params):
+    if params["x"] > 0:
+        time.sleep(1.5)
+    return params["x"] ** 2
+
+
+def test_search_does_not_start_a_kind_of_trial_that_would_overrun_the_deadline():
+    # x > 0 trials take 1.5 s; once one has run, none starts with less than 1.5 s left.
+    from hpsk.optimize import search
+    from hpsk.space import compile_space
+
+    trials, space = Trials(), compile_space(SPACE)
+    deadline = time.monotonic() + 4.0
+    search(_slow_when_positive, space, algo=rand.suggest, max_evals=None, trials=trials,
+           rng=np.random.default_rng(3), deadline=deadline, cost_key=lambda point: point["x"] > 0)
+    slow = [t for t in trials if t.point["x"] > 0]
+    assert slow and trials.n_ok == len(trials)  # none was stopped at the deadline
+    latest_start = max(t.start_time for t in slow)
+    assert latest_start <= trials.trials[0].start_time + 4.0 - 1.5 + 0.5
+
+
+@pytest.mark.timeout(60)
+def test_kill_at_deadline_stops_the_running_trial_of_a_one_worker_search():
+    from hpsk.optimize import search
+    from hpsk.space import compile_space
+
+    trials, start = Trials(), time.monotonic()
+    search(_stuck_in_c_when_positive, compile_space(SPACE), algo=rand.suggest, max_evals=50,
+           trials=trials, rng=np.random.default_rng(1), deadline=start + 3.0, kill_at_deadline=True)
+    assert time.monotonic() - start < 8  # the 60 s C call was killed, not waited for
+    assert "timeout" in trials.statuses()
