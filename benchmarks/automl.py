@@ -10,8 +10,7 @@ Systems (``--systems``)
     ``hpsk.HyperoptClassifier`` / ``HyperoptRegressor`` on the raw DataFrame
     (strings, categoricals, missing values as they come) with
     ``time_budget=budget`` (which covers the refit), ``n_jobs=2``,
-    ``random_state=seed``. ``max_evals`` is set out of reach so that the
-    budget, not the default of 50 trials, ends the search.
+    ``random_state=seed`` and ``max_evals=None``: the budget ends the search.
 ``hyperopt-sklearn``
     hyperopt-sklearn's ``HyperoptEstimator`` with ``any_classifier`` /
     ``any_regressor``, ``any_preprocessing`` and ``hyperopt.tpe.suggest``. It
@@ -272,7 +271,7 @@ def fit_hpsk(X: pd.DataFrame, y: pd.Series, task_type: str, budget: float, seed:
     import hpsk
 
     cls = hpsk.HyperoptClassifier if task_type == "classification" else hpsk.HyperoptRegressor
-    model = cls(time_budget=budget, max_evals=10**6, n_jobs=CORES, random_state=seed, verbose=0,
+    model = cls(time_budget=budget, max_evals=None, n_jobs=CORES, random_state=seed, verbose=0,
                 **(params or {}))
     model.fit(X, y)
     statuses = list(model.cv_results_["status"])

@@ -152,10 +152,3 @@ def validate_params(
         raise InvalidParameterError(
             MESSAGE.format(name=name, owner=owner, allowed=text, value=value)
         )
-
-
-def check_positive_number(value: Any, name: str, owner: str, *, strict: bool = True) -> None:
-    """Raise unless ``value`` is a finite real number > 0 (>= 0 when not strict)."""
-    closed = "neither" if strict else "left"
-    validate_params({name: value}, {name: [Interval(numbers.Real, 0, None, closed)]}, owner)
-

@@ -40,10 +40,11 @@ import argparse
 import datetime
 import difflib
 import os
-import platform
 import sys
 import time
 from typing import Any, Callable, NoReturn, Sequence
+
+from .versions import library_versions
 
 __all__ = ["main", "demo"]
 
@@ -266,7 +267,7 @@ def _load_model(path: str) -> tuple[Any, dict[str, Any]]:
 def _input_columns(estimator: Any, info: dict[str, Any], path: str) -> list[str]:
     if "input_columns" in info:
         return list(info["input_columns"])
-    if getattr(estimator, "_frame_input_", False) and hasattr(estimator, "feature_names_in_"):
+    if hasattr(estimator, "feature_names_in_"):  # fitted on a frame with string column names
         return [str(c) for c in estimator.feature_names_in_]
     raise InputError(f"{path!r} was fitted on an array without column names; 'hpsk predict' "
                      "needs a model fitted on a table (by 'hpsk fit', or on a DataFrame)")
@@ -274,21 +275,6 @@ def _input_columns(estimator: Any, info: dict[str, Any], path: str) -> list[str]
 
 def _task_of(estimator: Any, info: dict[str, Any]) -> str:
     return info.get("task") or ("classification" if hasattr(estimator, "classes_") else "regression")
-
-
-def _versions() -> dict[str, str]:
-    import numpy
-    import sklearn
-
-    from . import __version__
-
-    import xgboost
-
-    versions = {"hpsk": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-                "xgboost": xgboost.__version__}
-    versions["pandas"] = _pandas().__version__
-    versions["python"] = platform.python_version()
-    return versions
 
 
 def _leaderboard_text(estimator: Any, top: int) -> str:
@@ -329,11 +315,10 @@ def _fit(args: argparse.Namespace) -> int:
     output_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(output_dir):
         raise InputError(f"cannot save to {args.output!r}: no such directory {output_dir!r}")
-    if persistence._is_skops(args.output):  # before the search, not after it
-        try:
-            persistence._skops_io()
-        except ImportError as error:
-            raise InputError(f"cannot save to {args.output!r}: {error}") from None
+    try:
+        persistence.check_format(args.output)  # before the search, not after it
+    except ImportError as error:
+        raise InputError(f"cannot save to {args.output!r}: {error}") from None
     features, target = _training_data(args)
     X = features
     task = _infer_task(target) if args.task == "auto" else args.task
@@ -378,7 +363,7 @@ def _fit(args: argparse.Namespace) -> int:
         "n_rows": int(X.shape[0]),
         "fit_seconds": seconds,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
+        "versions": library_versions(),
     }
     try:
         persistence.save(estimator, args.output)
@@ -439,7 +424,7 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  {label} = {value!r}")
     print("leaderboard:")
     print(_leaderboard_text(estimator, 5))
-    current = _versions()
+    current = library_versions()
     saved_versions = info.get("versions")
     if saved_versions is None:
         print("versions (running; the file does not record its own):")

@@ -39,8 +39,8 @@ from .evaluation import (
 from .ensembling import PredictionPool, greedy_selection, member_pipelines, voting_ensemble
 from .exceptions import AllTrialsFailed
 from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
-from .components._any import STARTING_POINTS
-from .space import Build, Choice, Param, compile_space, space_eval
+from .components import STARTING_POINTS
+from .space import Build, Choice, compile_space, option_name
 from .storage import SQLiteStorage, space_digest
 from .tabular import column_kinds, frame_space, is_frame, prepare_frame
 from .trials import Trials
@@ -105,20 +105,6 @@ class _IfWinnerHas:
         return self.fn.__get__(obj, owner)
 
 
-def _option_name(option: Any, point: dict[str, Any]) -> Any:
-    """A short readable name for a choice option (for ``best_params_``)."""
-    if isinstance(option, (Param, Choice)) or (isinstance(option, Build) and option.fn in (int, float)):
-        return space_eval(option, point)  # an option that is itself a parameter: its value
-    if isinstance(option, Build):
-        target = option.args[0] if option.fn.__name__ == "_construct" else option.fn
-        return getattr(target, "__name__", repr(target))
-    if isinstance(option, (list, tuple)):
-        return [_option_name(o, point) for o in option]
-    if option is None or isinstance(option, (str, numbers.Number, bool)):
-        return option
-    return type(option).__name__
-
-
 def _learner_of(space: Any, point: dict[str, Any]) -> str:
     """The class name of the learner at ``point``: what a trial's cost depends on most."""
     return describe_steps(assemble_pipeline(space.evaluate(point)))[0]
@@ -130,7 +116,7 @@ def _readable_point(space: Any, point: dict[str, Any]) -> dict[str, Any]:
     readable = {}
     for label, value in point.items():
         node = compiled.nodes.get(label)
-        readable[label] = _option_name(node.options[value], point) if isinstance(node, Choice) else value
+        readable[label] = option_name(node.options[value], point) if isinstance(node, Choice) else value
     return readable
 
 
@@ -318,7 +304,7 @@ class HyperoptEstimator(BaseEstimator):
         win on tabular data (hist gradient boosting, logistic or ridge
         regression on standardised, one-hot encoded columns, random forest,
         XGBoost, extra trees, SVC), the ones whose labels the space has; see
-        ``hpsk.components._any.STARTING_POINTS``. A list gives points as in
+        ``hpsk.components.STARTING_POINTS``. A list gives points as in
         :func:`hpsk.fmin`'s ``points_to_evaluate`` (labels of the searched
         space, option indices for choices; labels left out are drawn from
         the prior). ``None`` starts with the prior's draws. They count
@@ -333,8 +319,17 @@ class HyperoptEstimator(BaseEstimator):
         The winning pipeline (or, with ``ensemble_size``, the voting ensemble
         of pipelines), refitted on all data; plain scikit-learn (and XGBoost)
         objects that unpickle without hpsk. For an XGBoost winner on a
-        classification task the pipeline predicts codes into ``classes_``;
-        use this estimator's ``predict`` for the original labels.
+        classification task the pipeline predicts codes into ``classes_``
+        (see ``labels_encoded_``); use this estimator's ``predict`` for the
+        original labels.
+    labels_encoded_ : bool
+        Whether ``best_estimator_`` was fitted on class codes
+        ``0..n_classes-1`` instead of the labels, so that it predicts codes
+        into ``classes_`` (``classes_[best_estimator_.predict(X)]`` are the
+        labels): true for a single winner whose learner needs codes (XGBoost;
+        k-nearest neighbours before scikit-learn 1.9), false for any other
+        winner, a voting ensemble (it encodes labels itself) and regression.
+        Set with ``best_estimator_`` (``refit=True``).
     best_params_ : dict
         The winner's hyperparameters by label, choices shown by option name.
     best_score_ : float
@@ -450,6 +445,14 @@ class HyperoptEstimator(BaseEstimator):
         self.storage = storage
         self.starting_points = starting_points
         self.fit_increment = fit_increment
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Estimators fitted before labels_encoded_ was public kept it as
+        # ``_encoded_labels_``; pickle and skops both load through here.
+        if "_encoded_labels_" in state and "labels_encoded_" not in state:
+            state = dict(state)
+            state["labels_encoded_"] = state.pop("_encoded_labels_")
+        super().__setstate__(state)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -884,14 +887,14 @@ class HyperoptEstimator(BaseEstimator):
                     # The default search promises predict_proba; the calibration keeps predict.
                     model = with_probabilities(model, int(np.bincount(y_encoded).min()))
                 targets = objective.targets_for(model)
-                self._encoded_labels_ = targets is y_encoded and y_encoded is not None
+                self.labels_encoded_ = targets is y_encoded and y_encoded is not None
                 fit_params = objective.fit_params(model)
             else:  # the voting ensemble encodes labels itself; it takes no weights
                 by_tid = {trial.tid: trial for trial in trials}
                 members = [(f"trial{tid}", build(by_tid[tid].point)) for tid in self.ensemble_["tid"]]
                 model = voting_ensemble(members, self.ensemble_["weight"], task == "classification")
                 targets, fit_params = y, {}
-                self._encoded_labels_ = False
+                self.labels_encoded_ = False
             with warnings.catch_warnings(), threadpool_limits(limits=_refit_threads(self.n_jobs)):
                 warnings.simplefilter("ignore", category=ConvergenceWarning)
                 self.best_estimator_ = model.fit(X, targets, **fit_params)
@@ -1055,7 +1058,7 @@ class HyperoptEstimator(BaseEstimator):
     # ---- behave like the winner ------------------------------------------
 
     def _decode(self, codes: np.ndarray) -> np.ndarray:
-        return self.classes_[np.asarray(codes, dtype=int)] if self._encoded_labels_ else codes
+        return self.classes_[np.asarray(codes, dtype=int)] if self.labels_encoded_ else codes
 
     def _winner(self) -> Any:
         check_is_fitted(self, "best_estimator_")

@@ -481,7 +481,7 @@ class PipelineObjective:
         pipeline = self.pipeline(params)
         y = self.targets_for(pipeline)
         weights = self.sample_weight
-        scores, fit_times, predictions = [], [], []
+        scores, fit_times, score_times, predictions = [], [], [], []
         # One native thread per trial: parallelism comes from running trials
         # side by side (n_jobs), and OpenMP pools that spin-wait on a busy
         # machine can make a fit a hundred times slower.
@@ -493,8 +493,10 @@ class PipelineObjective:
                 fold.fit(_safe_indexing(self.X, train), y[train], **self.fit_params(fold, train))
                 fit_times.append(time.perf_counter() - start)
                 X_validation = _safe_indexing(self.X, validation)
+                start = time.perf_counter()
                 scores.append(self.scorer(fold, X_validation, y[validation],
                                           None if weights is None else weights[validation]))
+                score_times.append(time.perf_counter() - start)
                 if self.keep_predictions:
                     predictions.append(self._predictions(fold, X_validation))
         mean = float(np.mean(scores))
@@ -504,7 +506,12 @@ class PipelineObjective:
             "status": "ok" if np.isfinite(mean) else "fail",
             "error": None if np.isfinite(mean) else f"non-finite validation score ({mean!r})",
             "scores": scores,
+            # Mean and standard deviation over the splits, as ``cv_results_``'s
+            # ``mean_fit_time``, ``std_fit_time``, ``mean_score_time`` and ``std_score_time``.
             "fit_time": float(np.mean(fit_times)),
+            "fit_time_std": float(np.std(fit_times)),
+            "score_time": float(np.mean(score_times)),
+            "score_time_std": float(np.std(score_times)),
             "learner": learner,
             "preprocessing": preprocessing,
             **({"predictions": None if any(p is None for p in predictions)
@@ -529,18 +536,48 @@ class PipelineObjective:
         return np.asarray(fitted.predict_proba(X), dtype=float)
 
 
-def cv_results(trials: Any, readable_params: Callable[[dict], dict],
+def cv_results(trials: Any, readable_params: Callable[[dict], dict] | None = None,
                build: Callable[[dict], Any] | None = None) -> dict[str, Any]:
-    """scikit-learn's ``cv_results_`` layout, one entry per trial.
+    """The results table of a search: scikit-learn's ``cv_results_`` layout, one entry per trial.
 
-    Keys: ``params``, ``mean_test_score``, ``std_test_score``,
-    ``split{k}_test_score``, ``mean_fit_time``, ``rank_test_score`` (failed
-    trials rank last), plus ``status``, ``learner``, ``preprocessing`` and
-    ``error``. ``pandas.DataFrame(cv_results_)`` is a leaderboard. A trial
+    This one table is the estimator's ``cv_results_`` and, sorted by rank,
+    :func:`hpsk.leaderboard.leaderboard`. Entries are in trial order (entry
+    ``i`` is ``trials[i]``, whose ``tid`` is ``i``).
+
+    Keys, as in :class:`~sklearn.model_selection.GridSearchCV`:
+
+    - ``mean_fit_time``, ``std_fit_time``, ``mean_score_time``,
+      ``std_score_time``: seconds to fit the pipeline on one split and to score
+      it on its validation rows, mean and standard deviation over the splits
+      (NaN where the trial did not record them: a failed trial, a plain
+      :func:`hpsk.fmin` objective);
+    - ``param_<label>``: one masked array per hyperparameter label, masked
+      where the label was inactive in the trial (a conditional
+      hyperparameter), with the values of ``params``;
+    - ``params``: each trial's hyperparameters, as ``readable_params(point)``
+      gives them (the estimator passes the names of ``best_params_``: option
+      names for choices); the point itself when ``readable_params`` is None;
+    - ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``: the
+      validation score of each split (higher is better), their mean and
+      standard deviation; for a plain objective the mean is minus its loss
+      and there are no splits; NaN for a trial that did not succeed;
+    - ``rank_test_score``: ``scipy.stats.rankdata(-mean_test_score,
+      method="min")`` over the successful trials (ties share the smaller
+      rank); as scikit-learn ranks NaN scores, every trial that did not
+      succeed shares the rank after the last successful one;
+
+    plus ``status`` (``"ok"``, ``"fail"``, ``"timeout"``), ``learner`` and
+    ``preprocessing`` (the class names of the pipeline's steps, joined by
+    ``" -> "``, ``"none"`` without preprocessing; ``None`` when unknown),
+    ``error`` (why the trial failed) and ``duration`` (seconds the whole
+    trial took). ``pandas.DataFrame(cv_results_)`` is a leaderboard. A trial
     whose worker never reported back (stopped at a timeout, or killed) is
     described from its point with ``build(point) -> pipeline`` when given.
     """
+    from scipy.stats import rankdata
+
     rows = list(trials)
+    n = len(rows)
     described = {}
     for trial in rows:
         if build is not None and "learner" not in trial.result:
@@ -549,33 +586,72 @@ def cv_results(trials: Any, readable_params: Callable[[dict], dict],
             except Exception:  # noqa: BLE001 - a point that cannot be built stays undescribed
                 continue
             described[trial.tid] = {"learner": learner, "preprocessing": preprocessing}
+
+    def steps(trial: Any) -> Any:
+        value = described.get(trial.tid, trial.result).get("preprocessing")
+        if isinstance(value, (list, tuple)):
+            return " -> ".join(value) if value else "none"
+        return value
+
+    def seconds(key: str) -> np.ndarray:
+        values = [t.result.get(key) for t in rows]
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    def masked_columns(candidates: list[dict]) -> dict[str, np.ma.MaskedArray]:
+        # As GridSearchCV: one masked array per label, in order of first appearance.
+        by_label: dict[str, dict[int, Any]] = {}
+        for i, params in enumerate(candidates):
+            for label, value in params.items():
+                by_label.setdefault(f"param_{label}", {})[i] = value
+        columns = {}
+        for key, values in by_label.items():
+            try:
+                inferred = np.array(list(values.values()))
+            except ValueError:  # sequences of different lengths
+                dtype = np.dtype(object)
+            else:  # strings and sequences stay Python objects
+                plain = inferred.dtype.kind != "U" and inferred.ndim == 1
+                dtype = inferred.dtype if plain else np.dtype(object)
+            column = np.ma.MaskedArray(np.empty(n, dtype=dtype), mask=True)
+            for i, value in values.items():
+                column[i] = value  # unmasks entry i
+            columns[key] = column
+        return columns
+
     n_splits = max((len(t.result.get("scores", [])) for t in rows), default=0)
-    splits = np.full((len(rows), n_splits), np.nan)
+    splits = np.full((n, n_splits), np.nan)
     for i, trial in enumerate(rows):
         scores = trial.result.get("scores", []) if trial.ok else []
         splits[i, : len(scores)] = scores
-    mean = np.array([-t.loss if t.ok else np.nan for t in rows])
+    ok = np.array([t.ok for t in rows], dtype=bool)
+    mean = np.array([-t.loss if t.ok else np.nan for t in rows], dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        std = np.nanstd(splits, axis=1) if n_splits else np.full(len(rows), np.nan)
-    order = np.lexsort((np.arange(len(rows)), np.where(np.isnan(mean), np.inf, -mean)))
-    rank = np.empty(len(rows), dtype=np.int32)
-    rank[order] = np.arange(1, len(rows) + 1)
+        std = np.nanstd(splits, axis=1) if n_splits else np.full(n, np.nan)
+    # scikit-learn's rule: ties share the smaller rank, NaN scores rank after every other.
+    rank = np.full(n, int(ok.sum()) + 1, dtype=np.int32)
+    rank[ok] = rankdata(-mean[ok], method="min").astype(np.int32)
+    params = [dict(t.point) if readable_params is None else readable_params(t.point) for t in rows]
     results: dict[str, Any] = {
-        "params": [readable_params(t.point) for t in rows],
-        "mean_test_score": mean,
-        "std_test_score": np.where(np.isnan(mean), np.nan, std),
-        "rank_test_score": rank,
-        "mean_fit_time": np.array([t.result.get("fit_time", np.nan) for t in rows], dtype=float),
-        "status": np.array([t.status for t in rows], dtype=object),
-        "learner": np.array([described.get(t.tid, t.result).get("learner") for t in rows], dtype=object),
-        "preprocessing": np.array([" -> ".join(described.get(t.tid, t.result).get("preprocessing") or [])
-                                   for t in rows],
-                                  dtype=object),
-        "error": np.array([t.error for t in rows], dtype=object),
+        "mean_fit_time": seconds("fit_time"),
+        "std_fit_time": seconds("fit_time_std"),
+        "mean_score_time": seconds("score_time"),
+        "std_score_time": seconds("score_time_std"),
+        **masked_columns(params),
+        "params": params,
     }
     for k in range(n_splits):
         results[f"split{k}_test_score"] = splits[:, k]
+    results.update({
+        "mean_test_score": mean,
+        "std_test_score": np.where(ok, std, np.nan),
+        "rank_test_score": rank,
+        "status": np.array([t.status for t in rows], dtype=object),
+        "learner": np.array([described.get(t.tid, t.result).get("learner") for t in rows], dtype=object),
+        "preprocessing": np.array([steps(t) for t in rows], dtype=object),
+        "error": np.array([t.error for t in rows], dtype=object),
+        "duration": np.array([np.nan if t.duration is None else t.duration for t in rows], dtype=float),
+    })
     return results
 
 

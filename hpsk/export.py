@@ -28,7 +28,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
-import platform
 import textwrap
 from typing import Any
 
@@ -37,6 +36,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from .estimator import HyperoptEstimator
+from .versions import library_versions
 
 __all__ = ["export_code"]
 
@@ -190,20 +190,6 @@ def _render_flat(value: Any, imports: _Imports) -> str:
     raise ValueError(f"Cannot write {value!r} ({type(value).__name__}) as Python code.")
 
 
-def _versions(imports: _Imports) -> str:
-    import sklearn
-
-    from . import __version__ as hpsk_version
-
-    parts = [f"hpsk {hpsk_version}", f"scikit-learn {sklearn.__version__}"]
-    if imports.uses("xgboost"):
-        import xgboost
-
-        parts.append(f"xgboost {xgboost.__version__}")
-    parts.append(f"Python {platform.python_version()}")
-    return ", ".join(parts)
-
-
 def export_code(estimator: Any) -> str:
     """A runnable Python script that rebuilds the winning pipeline without hpsk.
 
@@ -267,14 +253,17 @@ def export_code(estimator: Any) -> str:
     body = _render(pipeline, imports, indent=4, prefix=len("return "))
     classes = getattr(estimator, "classes_", None) if is_search else None
     # The script fits on what the search's refit was given: codes for XGBoost.
-    encodes_labels = classes is not None and getattr(estimator, "_encoded_labels_", False)
+    encodes_labels = classes is not None and estimator.labels_encoded_
 
     summary = []
     if is_search:
         trials = estimator.trials_
         summary.append(f"hpsk tried {len(trials)} pipelines and chose this one (trial "
                        f"{estimator.best_index_}, validation score {estimator.best_score_:.6g}).")
-    summary.append(f"Written by {_versions(imports)}.")
+    libraries = ["scikit-learn"] + [name for name in ("xgboost", "lightgbm") if imports.uses(name)]
+    written_by = ", ".join(f"{'Python' if name == 'python' else name} {version}"
+                           for name, version in library_versions(libraries).items())
+    summary.append(f"Written by {written_by}.")
 
     if encodes_labels:
         imports.numpy = True

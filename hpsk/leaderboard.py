@@ -1,5 +1,11 @@
 """A ranked table of the pipelines a search tried.
 
+One function, :func:`hpsk.evaluation.cv_results`, computes a search's results
+(scikit-learn's ``cv_results_`` layout: scores, ranks, times, ``param_*``
+columns); :func:`leaderboard` is that table sorted by rank, and
+:func:`trials_of` is how this module and :mod:`hpsk.plotting` find a search's
+trials.
+
 Examples
 --------
 >>> from sklearn.datasets import load_iris
@@ -16,14 +22,14 @@ Examples
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
+from .evaluation import cv_results
 from .trials import Trials
 
-__all__ = ["leaderboard", "LEADERBOARD_COLUMNS"]
+__all__ = ["leaderboard", "results_table", "trials_of", "LEADERBOARD_COLUMNS"]
 
 #: The columns of :func:`leaderboard`, in order. Score and time columns use
 #: the names of scikit-learn's ``cv_results_``.
@@ -39,10 +45,20 @@ LEADERBOARD_COLUMNS = (
     "status",
     "error",
     "chosen",
+    "std_fit_time",
+    "mean_score_time",
+    "std_score_time",
 )
 
 
-def _trials_of(source: Any) -> Trials:
+def trials_of(source: Any) -> Trials:
+    """The :class:`~hpsk.Trials` of a fitted estimator (its ``trials_``), or ``source`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``source`` is neither ``Trials`` nor a fitted hpsk estimator.
+    """
     if isinstance(source, Trials):
         return source
     trials = getattr(source, "trials_", None)
@@ -54,36 +70,40 @@ def _trials_of(source: Any) -> Trials:
     )
 
 
-def _row(trial: Any) -> dict[str, Any]:
-    result = trial.result
-    scores = result.get("scores")
-    if trial.ok and scores:
-        mean, std = float(np.mean(scores)), float(np.std(scores))
-    elif trial.ok:
-        # A plain fmin objective: its only "score" is minus its loss.
-        mean, std = -float(trial.loss), math.nan
-    else:
-        mean, std = math.nan, math.nan
-    preprocessing = result.get("preprocessing")
-    if isinstance(preprocessing, (list, tuple)):
-        preprocessing = " -> ".join(preprocessing) if preprocessing else "none"
-    fit_time = result.get("fit_time")
-    return {
-        "rank": None,
-        "tid": trial.tid,
-        "learner": result.get("learner"),
-        "preprocessing": preprocessing,
-        "mean_test_score": mean,
-        "std_test_score": std,
-        "mean_fit_time": math.nan if fit_time is None else float(fit_time),
-        "duration": math.nan if trial.duration is None else float(trial.duration),
-        "status": trial.status,
-        "error": trial.error,
-    }
+# What the leaderboard reads from the results table.
+_TABLE_KEYS = frozenset({"rank_test_score", "mean_test_score", "std_test_score", "mean_fit_time",
+                         "std_fit_time", "mean_score_time", "std_score_time", "learner",
+                         "preprocessing", "status", "error", "duration"})
+
+
+def results_table(source: Any) -> dict[str, Any]:
+    """The results table of a search: an estimator's ``cv_results_``, or that of ``Trials``.
+
+    Both come from :func:`hpsk.evaluation.cv_results` (scikit-learn's
+    ``cv_results_`` layout, one entry per trial, in trial order). For
+    ``Trials``, ``params`` and the ``param_<label>`` columns hold the points
+    as recorded (choices as option indices); an estimator's name the chosen
+    options, as ``best_params_`` does.
+    """
+    trials = trials_of(source)
+    results = getattr(source, "cv_results_", None) if source is not trials else None
+    if (isinstance(results, Mapping) and _TABLE_KEYS <= set(results)
+            and len(results["status"]) == len(trials)):
+        return results
+    # Trials, or an estimator saved by an hpsk without these columns: the same table, from its trials.
+    return cv_results(trials)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def leaderboard(source: Any, *, top: int | None = None) -> Any:
-    """Every trial of a search, best first.
+    """Every trial of a search, best first: the results table sorted by rank.
+
+    The rows are those of :func:`results_table` (an estimator's
+    ``cv_results_``), sorted by ``rank_test_score``, ties and the trials that
+    did not succeed in trial order; no score or rank is computed here.
 
     Parameters
     ----------
@@ -98,9 +118,11 @@ def leaderboard(source: Any, *, top: int | None = None) -> Any:
         A DataFrame when pandas is installed, else a list of row dicts, with
         the columns of :data:`LEADERBOARD_COLUMNS`:
 
-        - ``rank``: 1 for the best successful trial; ties share the smaller
-          rank (as ``rank_test_score`` in scikit-learn); ``None`` for trials
-          that failed or timed out, which come last in trial order;
+        - ``rank``: ``rank_test_score``: 1 for the best successful trial;
+          ties share the smaller rank (``rankdata(method="min")``, as in
+          scikit-learn); ``None`` (``<NA>``) for trials that failed or timed
+          out, which come last in trial order (``cv_results_`` ranks them
+          after every successful trial, as scikit-learn ranks NaN scores);
         - ``tid``: the trial's index in ``trials_``;
         - ``learner``, ``preprocessing``: the class names of the pipeline's
           steps (``"none"`` without preprocessing; ``None`` when the
@@ -115,24 +137,29 @@ def leaderboard(source: Any, *, top: int | None = None) -> Any:
         - ``chosen``: whether this is the estimator's ``best_index_``. The
           estimator re-scores its top candidates on fresh splits before
           choosing, so the chosen trial need not have rank 1; always
-          ``False`` for ``Trials``.
+          ``False`` for ``Trials``;
+        - ``std_fit_time``, ``mean_score_time``, ``std_score_time``: as in
+          ``cv_results_`` (NaN where the trial did not record them).
+
+        The hyperparameters (``params``, ``param_<label>``) are in
+        :func:`results_table`.
     """
     if top is not None and top < 1:
         raise ValueError(f"top must be >= 1 or None, got {top!r}.")
-    trials = _trials_of(source)
+    trials = trials_of(source)
+    results = results_table(source)
     chosen = getattr(source, "best_index_", None)
-    # Rank by the search's loss, as ``rank_test_score`` in ``cv_results_``.
-    finished = sorted((trial for trial in trials if trial.ok), key=lambda t: (t.loss, t.tid))
-    ranked = []
-    previous_loss, previous_rank = None, 0
-    for position, trial in enumerate(finished, start=1):
-        if trial.loss != previous_loss:
-            previous_loss, previous_rank = trial.loss, position
-        ranked.append({**_row(trial), "rank": previous_rank})
-    unranked = [_row(trial) for trial in trials if not trial.ok]
-    board = (ranked + unranked)[:top]
-    for row in board:
-        row["chosen"] = row["tid"] == chosen
+    tids = np.array([trial.tid for trial in trials], dtype=int)
+    rank = np.asarray(results["rank_test_score"])
+    ok = np.asarray(results["status"], dtype=object) == "ok"
+    order = np.lexsort((tids, rank))[:top]
+    board = []
+    for i in order:
+        row = {column: _plain(results[column][i]) for column in LEADERBOARD_COLUMNS
+               if column in _TABLE_KEYS}
+        row.update(rank=int(rank[i]) if ok[i] else None, tid=int(tids[i]),
+                   chosen=bool(tids[i] == chosen))
+        board.append({column: row[column] for column in LEADERBOARD_COLUMNS})
     try:
         import pandas as pd
     except ImportError:

@@ -50,7 +50,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["save", "load", "trusted_types", "UntrustedTypesError"]
+__all__ = ["save", "load", "check_format", "trusted_types", "UntrustedTypesError"]
 
 _SKOPS_MISSING = ('saving or loading a .skops file needs skops: pip install "hpsk[skops]" '
                   '(or pip install skops)')
@@ -103,21 +103,26 @@ def _optional(module_name: str, attribute: str) -> Any:
         return None
 
 
+# Files written before ``construct`` moved to ``hpsk.space`` name it by its old
+# place; ``hpsk.components._base`` keeps that name for them.
+_FORMER_NAMES = frozenset({"hpsk.components._base._construct"})
+
+
 def _hpsk_types() -> set[str]:
     from . import tabular
     from .algorithms import anneal, mix, rand, tpe
-    from .components import _base, gaussian_process, lagselectors, vkmeans
+    from .components import gaussian_process, lagselectors, vkmeans
     from .estimator import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
-    from .space import Build, Categorical, Choice, CompiledSpace, Float, Gaussian, Integer, Param
+    from .space import Build, Categorical, Choice, CompiledSpace, Float, Gaussian, Integer, Param, construct
     from .trials import Trial, Trials
 
-    return {_name(obj) for obj in (
+    return _FORMER_NAMES | {_name(obj) for obj in (
         HyperoptEstimator, HyperoptClassifier, HyperoptRegressor,
         Float, Gaussian, Integer, Categorical, Param, Choice, Build, CompiledSpace,
         Trial, Trials,
         # What the search space's build nodes call (the components' classes are
         # scikit-learn's, XGBoost's and LightGBM's).
-        _base._construct, tabular.encoded, tabular.native, gaussian_process.scaled_kernel,
+        construct, tabular.encoded, tabular.native, gaussian_process.scaled_kernel,
         lagselectors.lag_selector, vkmeans.ColumnKMeans,
         # The ``algo`` parameter.
         tpe.suggest, rand.suggest, anneal.suggest, mix.suggest,
@@ -338,6 +343,21 @@ def _skops_io() -> Any:
     except ImportError:
         raise ImportError(_SKOPS_MISSING) from None
     return skops.io
+
+
+def check_format(path: str | os.PathLike) -> None:
+    """Check that the format ``path`` names can be written and read here.
+
+    For a long fit whose model goes to ``path``: fail before it, not after.
+
+    Raises
+    ------
+    ImportError
+        For a ``.skops`` path when skops is not installed
+        (``pip install "hpsk[skops]"``); a joblib file needs nothing more.
+    """
+    if _is_skops(path):
+        _skops_io()
 
 
 def save(model: Any, path: str | os.PathLike) -> None:

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
-from .space import Build, Choice, compile_space
+from .leaderboard import trials_of
+from .space import Choice, compile_space, option_name
 from .trials import Trials
 
 if TYPE_CHECKING:  # matplotlib is optional
@@ -73,23 +74,11 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def _trials_of(source: Any) -> tuple[Trials, bool]:
-    """The trials of ``source`` and whether it is an estimator (score by default)."""
-    if isinstance(source, Trials):
-        return source, False
-    trials = getattr(source, "trials_", None)
-    if isinstance(trials, Trials):
-        return trials, True
-    raise TypeError(
-        f"Expected a fitted hpsk estimator or an hpsk.Trials, got {type(source).__name__}. "
-        "Call fit first, or pass the Trials given to fmin."
-    )
-
-
 def _values(source: Any, score: bool | None) -> tuple[list[Any], np.ndarray, str, bool]:
     """Successful trials, their plotted values, the axis label and whether higher is better."""
-    trials, is_estimator = _trials_of(source)
-    as_score = is_estimator if score is None else bool(score)
+    trials = trials_of(source)
+    # An estimator's trials are scored (higher is better); bare Trials have losses.
+    as_score = not isinstance(source, Trials) if score is None else bool(score)
     ok = [t for t in trials if t.ok]
     if not ok:
         raise ValueError(f"None of the {len(trials)} trials finished successfully; nothing to plot.")
@@ -99,7 +88,7 @@ def _values(source: Any, score: bool | None) -> tuple[list[Any], np.ndarray, str
 
 
 def _failed_note(source: Any) -> str:
-    trials, _ = _trials_of(source)
+    trials = trials_of(source)
     failed = len(trials) - trials.n_ok
     return f", {failed} failed" if failed else ""
 
@@ -143,7 +132,7 @@ def plot_history(source: Any, *, ax: Axes | None = None, score: bool | None = No
         ax.scatter([chosen], [values[row]], marker="*", s=160, color="C3", zorder=3, label="chosen")
     ax.set_xlabel("trial")
     ax.set_ylabel(ylabel)
-    ax.set_title(f"Search history ({len(_trials_of(source)[0])} trials{_failed_note(source)})")
+    ax.set_title(f"Search history ({len(trials_of(source))} trials{_failed_note(source)})")
     ax.legend(loc="best")
     return ax
 
@@ -223,20 +212,6 @@ def plot_learners(
 # --------------------------------------------------------------------------
 
 
-def _option_name(option: Any) -> str:
-    """A short name for a choice option: a class name, a list of them, or the value."""
-    if isinstance(option, Build):
-        target = option.args[0] if option.args and isinstance(option.args[0], type) else option.fn
-        return getattr(target, "__name__", repr(target))
-    if isinstance(option, (list, tuple)):
-        return " + ".join(_option_name(o) for o in option) if option else "none"
-    if isinstance(option, Mapping):
-        return "{" + ", ".join(f"{k}: {_option_name(v)}" for k, v in option.items()) + "}"
-    if isinstance(option, Choice):
-        return option.label
-    return str(option)
-
-
 def plot_parameter(
     source: Any,
     label: str,
@@ -299,7 +274,7 @@ def plot_parameter(
     ax.scatter([x[best]], [y[best]], marker="*", s=160, color="C3", label="best", zorder=3)
     if isinstance(choice, Choice):
         ax.set_xticks(range(len(choice.options)))
-        ax.set_xticklabels([_option_name(o) for o in choice.options], rotation=30, ha="right")
+        ax.set_xticklabels([option_name(o) for o in choice.options], rotation=30, ha="right")
     else:
         if log is None:
             log = bool(np.all(x > 0)) and x.max() / x.min() >= 100
@@ -384,7 +359,7 @@ def hyperparameter_importance(
     from scipy.stats import rankdata
     from sklearn.ensemble import RandomForestRegressor
 
-    trials, _ = _trials_of(source)
+    trials = trials_of(source)
     ok = [t for t in trials if t.ok]
     if len(ok) < 2:
         raise ValueError(f"Importance needs at least two successful trials, got {len(ok)}.")
@@ -451,6 +426,6 @@ def plot_importance(
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels)
     ax.set_xlabel("importance (mean decrease in impurity)")
-    n_ok = _trials_of(source)[0].n_ok
+    n_ok = trials_of(source).n_ok
     ax.set_title(f"Hyperparameter importance ({n_ok} trials)")
     return ax

@@ -7,7 +7,8 @@ whose leaves may be nodes:
 * :class:`Choice` - a labelled choice between options, each of which may be a
   sub-space (its parameters are *conditional*: active only on that branch);
 * :class:`Build` - lazy construction, ``fn(*args, **kwargs)`` called with the
-  evaluated arguments (how components build estimators).
+  evaluated arguments (how components build estimators); :attr:`Build.target`
+  is the class or function it builds.
 
 A *point* maps each active label to a value, in hyperopt's representation:
 the sampled number for numeric parameters, an ``int`` for ``randint``, and the
@@ -38,9 +39,11 @@ __all__ = [
     "Param",
     "Choice",
     "Build",
+    "construct",
     "CompiledSpace",
     "compile_space",
     "space_eval",
+    "option_name",
 ]
 
 
@@ -229,6 +232,18 @@ class Choice:
         return f"Choice({self.label!r}, {len(self.options)} options)"
 
 
+def construct(target: Callable[..., Any], kwargs: Mapping[str, Any], branch: Mapping[str, Any]) -> Any:
+    """``target(**kwargs, **branch)``: a build node's function when a chosen branch adds arguments.
+
+    ``Build(construct, (target, kwargs, branch))`` builds ``target`` with the
+    keyword arguments ``kwargs`` plus those of ``branch``, typically a
+    :class:`Choice` between dicts of arguments that only make sense together
+    (how components write a solver and the penalties it supports). Its
+    :attr:`Build.target` is ``target``.
+    """
+    return target(**kwargs, **branch)
+
+
 @dataclass(frozen=True, eq=False)
 class Build:
     """Lazy construction: evaluates to ``fn(*args, **kwargs)`` with evaluated arguments."""
@@ -236,6 +251,16 @@ class Build:
     fn: Callable[..., Any]
     args: tuple = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def target(self) -> Any:
+        """The class or function this node builds.
+
+        ``fn`` itself, except for ``Build(construct, (target, kwargs, branch))``
+        (see :func:`construct`), which builds ``target``. A component's node
+        (``random_forest_classifier("rf")``) gives the estimator class.
+        """
+        return self.args[0] if self.fn is construct and self.args else self.fn
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", repr(self.fn))
@@ -494,3 +519,65 @@ def space_eval(space: Any, point: Mapping[str, Any]) -> Any:
     if isinstance(space, CompiledSpace):
         space = space.space
     return _evaluate(space, point)
+
+
+def option_name(option: Any, point: Mapping[str, Any] | None = None) -> Any:
+    """A short readable name for one option of a :class:`Choice`.
+
+    A build node is named by what it builds (:attr:`Build.target`), so a
+    component's option reads ``"RandomForestClassifier"``. An option that is
+    itself a hyperparameter (a :class:`Param` or :class:`Choice` node, or
+    ``int``/``float`` of one, as ``hp.uniformint`` gives) is named by its
+    value at ``point``, or by its label when no point is given.
+
+    Parameters
+    ----------
+    option : object
+        One of a choice's ``options``: a node, a value, or a list, tuple or
+        dict of them.
+    point : dict, optional
+        A point in which ``option`` is active (choice entries as option
+        indices). With it, the name is what ``best_params_`` shows: a list
+        or tuple gives the list of its items' names; ``None``, strings,
+        numbers and booleans are their own name; any other value (a dict, an
+        estimator) the name of its type. Without it, the name is one string,
+        for a plot: a list or tuple joins its items' names with ``" + "``
+        (``"none"`` when empty), a dict reads ``"{key: name, ...}"`` and any
+        other value is ``str(value)``.
+
+    Returns
+    -------
+    name : str, or with ``point`` a value or a list of names
+
+    Examples
+    --------
+    >>> from hpsk import hp
+    >>> from hpsk.components import random_forest_classifier
+    >>> option_name(random_forest_classifier("rf"))
+    'RandomForestClassifier'
+    >>> depth = hp.uniformint("depth", 1, 10)
+    >>> option_name(depth), option_name(depth, {"depth": 3.0})
+    ('depth', 3)
+    >>> option_name([random_forest_classifier("rf"), None])
+    'RandomForestClassifier + None'
+    """
+    if isinstance(option, (Param, Choice)):
+        return option.label if point is None else space_eval(option, point)
+    if isinstance(option, Build) and option.fn in (int, float):
+        if point is not None:
+            return space_eval(option, point)
+        return option_name(option.args[0]) if option.args else option.fn.__name__
+    if isinstance(option, Build):
+        target = option.target
+        return getattr(target, "__name__", repr(target))
+    if isinstance(option, (list, tuple)):
+        if point is not None:
+            return [option_name(item, point) for item in option]
+        return " + ".join(option_name(item) for item in option) if option else "none"
+    if point is None:
+        if isinstance(option, Mapping):
+            return "{" + ", ".join(f"{key}: {option_name(value)}" for key, value in option.items()) + "}"
+        return str(option)
+    if option is None or isinstance(option, (str, numbers.Number, bool)):
+        return option
+    return type(option).__name__

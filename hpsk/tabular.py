@@ -35,7 +35,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 from sklearn.utils.validation import column_or_1d
 
 from . import hp
-from .space import Build, Choice
+from .space import Build, Choice, construct
 
 __all__ = ["ColumnKinds", "column_kinds", "prepare_frame", "column_preprocessing",
            "native_column_preprocessing", "native_learner", "frame_space", "is_frame",
@@ -486,16 +486,11 @@ def native_column_preprocessing(name: str, kinds: ColumnKinds, *, text: Build | 
     return _column_transformer(transformers)
 
 
-def _target_class(node: Build) -> Any:
-    """The class a component's build node constructs (see ``components._base``)."""
-    return node.args[0] if getattr(node.fn, "__name__", None) == "_construct" else node.fn
-
-
 def _with_settings(node: Build, settings: dict[str, Any]) -> Build:
     """The same component with ``settings`` fixed; its hyperparameter nodes are shared."""
-    if getattr(node.fn, "__name__", None) == "_construct":
+    if node.fn is construct:
         cls, kwargs, branch = node.args
-        return Build(node.fn, (cls, {**kwargs, **settings}, branch))
+        return Build(construct, (cls, {**kwargs, **settings}, branch))
     return Build(node.fn, node.args, {**node.kwargs, **settings})
 
 
@@ -519,9 +514,9 @@ def native_learner(learner: Any, kinds: ColumnKinds) -> Any | None:
             return kept[0][1] if kept else None
         total = sum(p for p, _ in kept)
         return hp.pchoice(f"{learner.label}.native", [(p / total, option) for p, option in kept])
-    if not isinstance(learner, Build) or not isinstance(_target_class(learner), type):
+    if not isinstance(learner, Build) or not isinstance(learner.target, type):
         return None
-    cls = _target_class(learner)
+    cls = learner.target
     n_categorical = len(kinds.native_categorical)
     if issubclass(cls, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
         return _with_settings(learner, {"categorical_features": list(range(n_categorical)) or None})

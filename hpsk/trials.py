@@ -13,7 +13,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .algorithms._history import FAILED, OK, PENDING, History
+from .algorithms import FAILED, OK, PENDING, History
 from .space import CompiledSpace
 
 __all__ = [

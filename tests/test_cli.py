@@ -67,6 +67,7 @@ def test_fit_prints_progress_and_the_leaderboard_and_saves_the_estimator(fitted,
     assert info["train_file"] == str(workdir / "train.csv") and info["n_rows"] == 150
     assert info["fit_seconds"] > 0 and info["created"].endswith("+00:00")
     assert info["versions"]["scikit-learn"] == sklearn.__version__
+    assert list(info["versions"]) == ["hpsk", "scikit-learn", "numpy", "xgboost", "pandas", "python"]
     for pipeline in member_pipelines(estimator.best_estimator_):
         assert type(pipeline.steps[0][1]).__name__ == "ColumnTransformer"
     assert len(estimator.trials_) == 5

@@ -18,7 +18,7 @@ import hpsk.components as components
 from hpsk import hp
 from hpsk.components.lightgbm import lightgbm_available
 from hpsk.exceptions import InvalidParameterError
-from hpsk.space import compile_space
+from hpsk.space import Build, compile_space, construct, option_name, space_eval
 
 # Every component function hyperopt-sklearn 1.1.1 exposes: the names
 # imported into hpsklearn/components/__init__.py and hpsklearn/__init__.py of
@@ -300,3 +300,41 @@ def test_hyperopt_sklearn_names_exist_with_name_first(function_name: str) -> Non
     function = getattr(components, function_name)
     assert function_name in components.__all__
     assert next(iter(inspect.signature(function).parameters)) == "name"
+
+
+def test_the_package_re_exports_every_component_of_every_module():
+    import importlib
+    import pkgutil
+
+    helpers = {"scaled_kernel", "lightgbm_available", "lag_selector", "ColumnKMeans"}
+    exported = []
+    for info in pkgutil.iter_modules(components.__path__):
+        if info.name.startswith("_") and info.name != "_any":
+            continue
+        module = importlib.import_module(f"hpsk.components.{info.name}")
+        exported += [name for name in getattr(module, "__all__", []) if name not in helpers]
+    assert sorted(exported) == sorted(components.__all__)
+
+
+def test_every_component_node_names_the_class_it_builds():
+    rng = np.random.default_rng(0)
+    checked = 0
+    for name in components.__all__:
+        node = getattr(components, name)(name)
+        if not isinstance(node, Build) or not isinstance(node.target, type):
+            continue  # the families (choices) and ts_lagselector's function
+        point = compile_space(node).sample(1, rng)[0]
+        assert type(space_eval(node, point)) is node.target, name
+        assert option_name(node) == node.target.__name__
+        checked += 1
+    assert checked > 100
+    assert components.svc("svc").fn is construct  # its kernels are branches
+    assert components.svc("svc").target.__name__ == "SVC"
+
+
+def test_files_naming_the_former_construct_still_find_it():
+    # Pickles and skops files of models fitted before ``construct`` moved to
+    # hpsk.space name it ``hpsk.components._base._construct``.
+    import importlib
+
+    assert importlib.import_module("hpsk.components._base")._construct is construct

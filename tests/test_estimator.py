@@ -474,3 +474,30 @@ def test_multi_output_regression_searches_learners_for_several_targets():
     assert any(name.endswith("(per target)") for name in learners)
     assert model.predict(X_test).shape == (len(X_test), 3)
     assert model.score(X_test, Y_test) > 0.8
+
+
+def test_labels_encoded_says_whether_the_winner_predicts_class_codes(iris):
+    import pickle
+
+    X, y = iris
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    xgb = HyperoptEstimator(classifier=xgboost_classification("xgb", n_estimators=10), max_evals=2,
+                            ensemble_size=0, random_state=0).fit(X, labels)
+    assert xgb.labels_encoded_ is True  # XGBoost takes codes 0..n_classes-1 only
+    codes = xgb.best_estimator_.predict(X)
+    assert set(codes) <= {0, 1, 2}
+    np.testing.assert_array_equal(xgb.classes_[codes], xgb.predict(X))
+    lr = HyperoptEstimator(classifier=logistic_regression("lr"), max_evals=2, ensemble_size=0,
+                           random_state=0).fit(X, labels)
+    assert lr.labels_encoded_ is False
+    np.testing.assert_array_equal(lr.best_estimator_.predict(X), lr.predict(X))
+    X_reg, y_reg = load_diabetes(return_X_y=True)
+    assert HyperoptRegressor(max_evals=2, random_state=0).fit(X_reg[:100], y_reg[:100]).labels_encoded_ is False
+    # A model pickled before the attribute was public kept it as ``_encoded_labels_``.
+    state = dict(vars(xgb))
+    state["_encoded_labels_"] = state.pop("labels_encoded_")
+    old = HyperoptEstimator.__new__(HyperoptEstimator)
+    old.__dict__.update(state)
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.labels_encoded_ is True and not hasattr(loaded, "_encoded_labels_")
+    np.testing.assert_array_equal(loaded.predict(X), xgb.predict(X))

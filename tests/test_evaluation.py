@@ -95,7 +95,13 @@ def test_cv_results_is_a_leaderboard(iris):
     assert top.mean_test_score == ok.mean_test_score.max()
     np.testing.assert_allclose(ok[["split0_test_score", "split1_test_score", "split2_test_score"]]
                                .mean(axis=1), ok.mean_test_score)
-    assert sorted(table.rank_test_score) == list(range(1, 9))
+    # Ranks follow scikit-learn's tie rule (rankdata(method="min"), NaN scores last). This replaced
+    # ``sorted(table.rank_test_score) == list(range(1, 9))``, true only while ties were broken by trial order.
+    from scipy.stats import rankdata
+
+    assert table.rank_test_score.min() == 1 and table.rank_test_score.max() <= 8
+    np.testing.assert_array_equal(table.rank_test_score,
+                                  rankdata(-table.mean_test_score.fillna(-np.inf), method="min"))
 
 
 def test_top_candidates_are_re_evaluated_on_fresh_splits():
@@ -222,6 +228,13 @@ def test_trials_that_never_reported_are_still_described_in_cv_results():
     assert failed.any() and (~failed).any()
     assert set(model.cv_results_["learner"][failed]) == {"_Crashes"}
     assert set(model.cv_results_["learner"][~failed]) == {"KNeighborsClassifier"}
+    # failed trials rank after every successful one, as scikit-learn ranks NaN scores
+    assert set(model.cv_results_["rank_test_score"][failed]) == {(~failed).sum() + 1}
+    assert np.isnan(model.cv_results_["mean_test_score"][failed]).all()
+    # the leaderboard is the same table: it describes them too
+    board = model.leaderboard()
+    assert set(board.loc[board.status == "fail", "learner"]) == {"_Crashes"}
+    assert board["rank"].isna().sum() == failed.sum()
 
 
 def test_manhattan_neighbours_take_string_labels_on_every_scikit_learn(predict_with_export):
@@ -235,3 +248,48 @@ def test_manhattan_neighbours_take_string_labels_on_every_scikit_learn(predict_w
     assert model.trials_.statuses() == ["ok"] * 3, model.trials_.first_error()
     assert set(model.predict(X)) == {"no", "yes"} and model.score(X, y) > 0.7
     np.testing.assert_array_equal(predict_with_export(model, X, y), model.predict(X))
+
+
+def test_cv_results_ranks_ties_and_failures_as_grid_search_does(iris):
+    import warnings
+
+    from sklearn.exceptions import FitFailedWarning
+    from sklearn.model_selection import GridSearchCV
+
+    from hpsk import Trials
+    from hpsk.evaluation import cv_results
+
+    X, y = iris
+    # C=-1 cannot be fitted (a NaN score); C=1 twice is a tie.
+    grid = {"C": [1.0, -1.0, 0.01, 1.0, -1.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=FitFailedWarning)
+        warnings.simplefilter("ignore", category=UserWarning)
+        search = GridSearchCV(LogisticRegression(max_iter=500), grid, cv=3, error_score=np.nan).fit(X, y)
+    means = search.cv_results_["mean_test_score"]
+    trials = Trials()
+    tids = trials.add_pending([{"C": c} for c in grid["C"]], start_time=0.0)
+    for tid, mean in zip(tids, means):
+        if np.isnan(mean):
+            trials.finish(tid, status="fail", error="C must be positive")
+        else:
+            scores = [search.cv_results_[f"split{k}_test_score"][tid] for k in range(3)]
+            trials.finish(tid, status="ok", loss=-mean, result={"scores": scores})
+    ours = cv_results(trials)
+    np.testing.assert_array_equal(ours["rank_test_score"], search.cv_results_["rank_test_score"])
+    assert list(ours["rank_test_score"]) == [1, 4, 3, 1, 4]
+    np.testing.assert_allclose(ours["mean_test_score"], means)
+    np.testing.assert_allclose(ours["std_test_score"], search.cv_results_["std_test_score"])
+    np.testing.assert_array_equal(ours["param_C"], search.cv_results_["param_C"])
+
+
+def test_pipeline_objective_records_fit_and_score_times(iris):
+    from hpsk.evaluation import PipelineObjective, ValidationScorer
+
+    X, y = iris
+    splits = list(make_splitter(3, classification=True, n_samples=len(y), random_state=0).split(X, y))
+    objective = PipelineObjective(X, y, None, splits, ValidationScorer(), seed=0)
+    result = objective({"learner": LogisticRegression(max_iter=500)})
+    assert result["status"] == "ok" and len(result["scores"]) == 3
+    assert result["fit_time"] > 0 and result["score_time"] > 0
+    assert result["fit_time_std"] >= 0 and result["score_time_std"] >= 0

@@ -170,3 +170,28 @@ def _has_skops():
     import importlib.util
 
     return importlib.util.find_spec("skops") is not None
+
+
+def test_the_script_encodes_labels_when_the_estimator_says_so_and_names_the_versions(searches):
+    from hpsk.versions import library_versions
+
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    single_xgboost = _fit(HyperoptEstimator(classifier=xgboost_classification("xgb", n_estimators=10),
+                                            max_evals=1, ensemble_size=0, random_state=0), X, labels)
+    versions = library_versions(["scikit-learn", "xgboost"])
+    for estimator, encoded in [(single_xgboost, True), (searches["classifier"][0], False)]:
+        assert estimator.labels_encoded_ is encoded
+        code = export_code(estimator)
+        assert ("CLASSES = " in code) is encoded
+        written = " ".join(code.split("Use ``pipeline")[0].split())  # the docstring's summary
+        assert f"hpsk {versions['hpsk']}, scikit-learn {versions['scikit-learn']}, " in written
+        assert f"Python {versions['python']}." in written
+        # XGBoost's version when the script imports it (an ensemble may, without codes).
+        imports_xgboost = "from xgboost import" in code
+        assert imports_xgboost or not encoded
+        assert (f"xgboost {versions['xgboost']}" in written) is imports_xgboost
+    namespace = {}
+    exec(export_code(single_xgboost), namespace)
+    pipeline = namespace["fit"](X, labels)
+    np.testing.assert_array_equal(namespace["CLASSES"][pipeline.predict(X)], single_xgboost.predict(X))

@@ -1,7 +1,10 @@
 """hpsk.persistence: save and load whole searches and their pipelines, as skops or joblib files."""
 
+import contextlib
+import copy
 import os
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.ensemble import VotingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
@@ -27,8 +31,9 @@ from hpsk.components import (
     xgboost_classification,
 )
 from hpsk.ensembling import member_pipelines
-from hpsk.persistence import UntrustedTypesError, load, save, trusted_types
-from hpsk.space import compile_space
+from hpsk.evaluation import assemble_pipeline
+from hpsk.persistence import UntrustedTypesError, check_format, load, save, trusted_types
+from hpsk.space import Choice, compile_space, construct, option_name
 
 skops_io = pytest.importorskip("skops.io")
 
@@ -196,7 +201,7 @@ def test_every_component_space_names_only_trusted_types():
     spaces = []
     for name in components.__all__:
         function = getattr(components, name)
-        if name in components._HELPERS or not callable(function):
+        if not callable(function):
             continue
         try:
             spaces.append(compile_space(function(name)))
@@ -279,3 +284,48 @@ def test_without_skops_a_skops_path_says_what_to_install(monkeypatch, regressor,
         load(tmp_path / "model.skops")
     save(regressor[0], tmp_path / "model.joblib")  # joblib needs no skops
     assert isinstance(load(tmp_path / "model.joblib"), HyperoptRegressor)
+    check_format(tmp_path / "model.joblib")
+    with pytest.raises(ImportError, match=r'pip install "hpsk\[skops\]"'):
+        check_format(tmp_path / "model.skops")
+
+
+@contextlib.contextmanager
+def _named_as_before_construct_moved():
+    """Have pickle and skops name ``construct`` as the files of earlier versions do."""
+    saved = construct.__module__, construct.__name__, construct.__qualname__
+    construct.__module__, construct.__name__, construct.__qualname__ = (
+        "hpsk.components._base", "_construct", "_construct")
+    try:
+        yield
+    finally:
+        construct.__module__, construct.__name__, construct.__qualname__ = saved
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_files_of_earlier_versions_load_and_predict_the_labels(xgboost_model, suffix, tmp_path):
+    # Before hpsk.space.construct and labels_encoded_ were public, build nodes named
+    # hpsk.components._base._construct and the estimator kept ``_encoded_labels_``.
+    model, X, _ = xgboost_model
+    old = copy.copy(model)
+    old.__dict__["_encoded_labels_"] = old.__dict__.pop("labels_encoded_")
+    path = tmp_path / f"earlier{suffix}"
+    with _named_as_before_construct_moved(), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*hpsk does not trust")  # the former name is trusted
+        save(old, path)
+    if suffix == ".skops":
+        assert "hpsk.components._base._construct" in skops_io.get_untrusted_types(file=path)
+    else:
+        assert b"_construct" in path.read_bytes()
+    loaded = load(path)
+    assert loaded.labels_encoded_ is True and "_encoded_labels_" not in vars(loaded)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.best_params_ == model.best_params_
+    # The build nodes call (and name) what they did: the text column's tf-idf is built by construct.
+    point = model.trials_.best_trial.point
+    rebuilt = assemble_pipeline(loaded.search_space_.evaluate(point))
+    assert rebuilt.__repr__(N_CHAR_MAX=100_000) == \
+        assemble_pipeline(model.search_space_.evaluate(point)).__repr__(N_CHAR_MAX=100_000)
+    assert any(isinstance(value, TfidfVectorizer) for value in rebuilt.get_params(deep=True).values())
+    choices = [label for label, node in model.search_space_.nodes.items() if isinstance(node, Choice)]
+    assert [option_name(o) for label in choices for o in loaded.search_space_.nodes[label].options] == \
+        [option_name(o) for label in choices for o in model.search_space_.nodes[label].options]

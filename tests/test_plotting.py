@@ -200,3 +200,18 @@ def test_missing_matplotlib_names_the_plot_extra(search, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "hpsk\[plot\]"'):
         plot_history(search)
+
+
+def test_plots_use_only_public_names_of_other_modules():
+    import ast
+
+    import hpsk.leaderboard
+    import hpsk.plotting
+
+    tree = ast.parse(open(hpsk.plotting.__file__).read())
+    imported = [(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names]
+    assert imported and not [(m, n) for m, n in imported if n.startswith("_") and n != "annotations"]
+    # one way to get a search's trials, shared with the leaderboard
+    assert hpsk.plotting.trials_of is hpsk.leaderboard.trials_of
+    assert not hasattr(hpsk.plotting, "_trials_of") and not hasattr(hpsk.leaderboard, "_trials_of")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hpsk import DuplicateLabelError, InvalidParameterError, hp, space_eval
-from hpsk.space import compile_space
+from hpsk.space import Build, compile_space, construct, option_name
 
 
 def test_every_constructor_samples_with_hyperopt_semantics():
@@ -181,3 +181,44 @@ def test_choice_index_out_of_range_is_a_clear_error():
 def test_inactive_labels_in_a_point_are_ignored():
     space = hp.choice("c", [{"a": hp.uniform("a", 0, 1)}, "plain"])
     assert space_eval(space, {"c": 1, "a": 0.5}) == "plain"
+
+
+class Point2D:
+    def __init__(self, x=0.0, y=0.0, scale=1.0):
+        self.x, self.y, self.scale = x, y, scale
+
+
+def test_a_build_node_names_what_it_builds():
+    plain = Build(Point2D, kwargs={"x": hp.uniform("x", 0, 1)})
+    assert plain.target is Point2D
+    # construct(target, kwargs, branch): a chosen branch adds keyword arguments.
+    branch = hp.choice("branch", [{"y": 1.0}, {"y": 2.0, "scale": hp.uniform("scale", 1, 2)}])
+    branched = Build(construct, (Point2D, {"x": 0.5}, branch))
+    assert branched.target is Point2D
+    built = space_eval(branched, {"branch": 1, "scale": 1.5})
+    assert isinstance(built, Point2D) and (built.x, built.y, built.scale) == (0.5, 2.0, 1.5)
+    assert Build(int, (hp.uniform("u", 0, 9),)).target is int
+    assert Build(len, ()).target is len
+
+
+def test_option_names_with_a_point_are_what_best_params_shows():
+    depth = hp.uniformint("depth", 1, 9)
+    point = {"depth": 4.0, "c": 1}
+    assert option_name(Build(Point2D), point) == "Point2D"
+    assert option_name(Build(construct, (Point2D, {}, {})), point) == "Point2D"
+    assert option_name(depth, point) == 4  # a parameter as an option: its value
+    assert option_name(hp.uniform("u", 0, 1), {"u": 0.25}) == 0.25
+    assert option_name(hp.choice("c", ["a", "b"]), point) == "b"
+    assert option_name([Build(Point2D), None, "x"], point) == ["Point2D", None, "x"]
+    assert [option_name(v, point) for v in (None, "text", 3, 2.5, True)] == [None, "text", 3, 2.5, True]
+    assert option_name({"a": 1}, point) == "dict"
+
+
+def test_option_names_without_a_point_are_strings_for_a_plot():
+    assert option_name(Build(construct, (Point2D, {}, {}))) == "Point2D"
+    assert option_name(hp.uniformint("depth", 1, 9)) == "depth"  # a parameter: its label
+    assert option_name(hp.choice("c", ["a", "b"])) == "c"
+    assert option_name([Build(Point2D), None]) == "Point2D + None"
+    assert option_name([]) == "none"
+    assert option_name({"learner": Build(Point2D), "k": 3}) == "{learner: Point2D, k: 3}"
+    assert option_name(2.5) == "2.5" and option_name(None) == "None"

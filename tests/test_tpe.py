@@ -1,14 +1,18 @@
 """Tests for hpsk.algorithms.tpe: the TPE search core."""
 
+import dataclasses
 import functools
+import inspect
 import math
+import re
 
 import numpy as np
 import pytest
 
 from hpsk import fmin, hp
-from hpsk.algorithms import rand, tpe
+from hpsk.algorithms import TPESettings, rand, tpe
 from hpsk.algorithms._history import FAILED, OK, PENDING, History
+from hpsk.exceptions import InvalidParameterError
 from hpsk.space import compile_space
 from hpsk.trials import Trials
 
@@ -248,3 +252,135 @@ def test_a_node_shared_by_two_branches_is_proposed_under_either():
          rstate=0, show_progressbar=False)
     assert trials.n_ok == 40, trials.first_error()
     assert any(t.point.get("top") == 1 and "a" in t.point for t in trials[10:])
+
+
+# --------------------------------------------------------------------------
+# Settings: one validated object.
+# --------------------------------------------------------------------------
+
+BAD_SETTINGS = [
+    ("n_startup_jobs", -1, r"an int in the range \[0, inf\)"),
+    ("n_startup_jobs", 2.5, r"an int in the range \[0, inf\)"),
+    ("n_startup_jobs", None, r"an int in the range \[0, inf\)"),
+    ("n_startup_jobs", True, r"an int in the range \[0, inf\)"),
+    ("gamma", 0, r"a float in the range \(0, 1\], a callable or None"),
+    ("gamma", -0.1, r"a float in the range \(0, 1\], a callable or None"),
+    ("gamma", 1.5, r"a float in the range \(0, 1\], a callable or None"),
+    ("gamma", math.nan, r"a float in the range \(0, 1\], a callable or None"),
+    ("gamma", "0.3", r"a float in the range \(0, 1\], a callable or None"),
+    ("gamma", [0.3], r"a float in the range \(0, 1\], a callable or None"),
+    ("n_EI_candidates", 0, r"an int in the range \[1, inf\)"),
+    ("n_EI_candidates", -3, r"an int in the range \[1, inf\)"),
+    ("n_EI_candidates", 24.0, r"an int in the range \[1, inf\)"),
+    ("prior_weight", -1.0, r"a float in the range \(0, inf\)"),
+    ("prior_weight", 0, r"a float in the range \(0, inf\)"),
+    ("prior_weight", math.inf, r"a float in the range \(0, inf\)"),
+    ("prior_weight", math.nan, r"a float in the range \(0, inf\)"),
+    ("prior_weight", "2", r"a float in the range \(0, inf\)"),
+    ("linear_forgetting", 0, r"an int in the range \[1, inf\)"),
+    ("linear_forgetting", 12.5, r"an int in the range \[1, inf\)"),
+    ("multivariate", "yes", r"a bool"),
+    ("multivariate", 1, r"a bool"),
+    ("multivariate", None, r"a bool"),
+]
+
+
+@pytest.mark.parametrize("name, value, allowed", BAD_SETTINGS)
+def test_a_bad_setting_names_itself_its_range_and_its_value(name, value, allowed):
+    match = rf"The '{name}' parameter of TPESettings must be {allowed}\. Got {re.escape(repr(value))} instead\."
+    with pytest.raises(InvalidParameterError, match=match):
+        TPESettings(**{name: value})
+    with pytest.raises(InvalidParameterError, match=match):
+        dataclasses.replace(TPESettings(), **{name: value})
+
+
+@pytest.mark.parametrize("name, value, allowed", BAD_SETTINGS)
+def test_a_bad_setting_fails_at_the_first_call_of_suggest(name, value, allowed):
+    # Before the random start, on an empty history and for n=0 alike: the
+    # error comes at the first call, not once TPE starts modelling.
+    space = compile_space(BRANIN)
+    algo = functools.partial(tpe.suggest, **{name: value})
+    for history, n in ((History.empty(space), 1), (_history(space, 30), 1), (History.empty(space), 0)):
+        with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter of TPESettings"):
+            algo(space, history, n, np.random.default_rng(0))
+    trials = Trials()
+    with pytest.raises(InvalidParameterError, match=rf"'{name}'"):
+        fmin(branin_regret, BRANIN, algo=algo, max_evals=3, trials=trials, rstate=0, show_progressbar=False)
+    assert len(trials) == 0
+
+
+def test_n_ei_candidates_zero_is_a_clear_error_not_an_empty_argmax():
+    space = compile_space(BRANIN)
+    with pytest.raises(InvalidParameterError, match=r"'n_EI_candidates' .* \[1, inf\)\. Got 0 instead"):
+        tpe.suggest(space, _history(space, 30), 1, np.random.default_rng(0), n_EI_candidates=0)
+
+
+def test_a_value_of_the_wrong_type_is_not_served_from_the_cache():
+    # The cache is typed: 24 (cached below) and 24.0 are different keys, as
+    # are 1 and True.
+    space = compile_space(BRANIN)
+    history = _history(space, 30)
+    tpe.suggest(space, history, 1, np.random.default_rng(0), n_EI_candidates=24, n_startup_jobs=1)
+    with pytest.raises(InvalidParameterError, match="n_EI_candidates"):
+        tpe.suggest(space, history, 1, np.random.default_rng(0), n_EI_candidates=24.0, n_startup_jobs=1)
+    with pytest.raises(InvalidParameterError, match="n_startup_jobs"):
+        tpe.suggest(space, history, 1, np.random.default_rng(0), n_EI_candidates=24, n_startup_jobs=True)
+
+
+@pytest.mark.parametrize("settings", [
+    {"gamma": 1}, {"gamma": 1.0}, {"gamma": 1e-9}, {"gamma": np.float64(0.3)}, {"gamma": lambda n: 2},
+    {"n_startup_jobs": 0}, {"n_startup_jobs": np.int64(3)}, {"n_EI_candidates": 1},
+    {"n_EI_candidates": np.int32(48)}, {"prior_weight": 1e-6}, {"prior_weight": 100}, {"linear_forgetting": 1},
+    {"multivariate": np.bool_(False)}, {"multivariate": False},
+])
+def test_good_settings_work(settings):
+    TPESettings(**settings)
+    space = compile_space(CONDITIONAL)
+    points = tpe.suggest(space, _history(space, 40), 3, np.random.default_rng(0), **settings)
+    assert len(points) == 3
+    for p in points:
+        assert set(p) == _active_labels(space, p)
+
+
+def test_settings_are_immutable_and_replace_validates_again():
+    settings = TPESettings(gamma=0.3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.gamma = 0.5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.n_EI_candidates = 0
+    assert dataclasses.replace(settings, n_EI_candidates=48).n_EI_candidates == 48
+    with pytest.raises(InvalidParameterError, match="n_EI_candidates"):
+        dataclasses.replace(settings, n_EI_candidates=0)
+    assert settings == TPESettings(gamma=0.3) and hash(settings) == hash(TPESettings(gamma=0.3))
+
+
+def test_suggest_takes_the_settings_fields_as_keywords_with_the_same_defaults():
+    fields = {field.name: field.default for field in dataclasses.fields(TPESettings)}
+    keywords = {name: parameter.default for name, parameter in inspect.signature(tpe.suggest).parameters.items()
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert list(keywords.items()) == list(fields.items())  # suggest passes them by position
+    assert fields == {"n_startup_jobs": 10, "gamma": None, "n_EI_candidates": 24, "prior_weight": 2.0,
+                      "linear_forgetting": 25, "multivariate": True}
+
+
+def test_every_setting_is_documented():
+    for name in (field.name for field in dataclasses.fields(TPESettings)):
+        assert f"\n    {name} : " in TPESettings.__doc__, name
+        assert f"\n    {name} : " in tpe.suggest.__doc__, name
+
+
+def test_good_set_size_and_weights_follow_the_settings():
+    assert TPESettings().n_good(40) == tpe.default_gamma(40) == 6
+    assert TPESettings().n_good(1000) == 25
+    assert TPESettings(linear_forgetting=10).n_good(1000) == 10
+    assert TPESettings(gamma=0.3).n_good(40) == 12
+    assert TPESettings(gamma=0.5, linear_forgetting=10).n_good(100) == 10
+    assert TPESettings(gamma=lambda n: n - 1).n_good(100) == 99  # a callable is not capped
+    np.testing.assert_array_equal(TPESettings(linear_forgetting=10).weights(40), tpe.default_weights(40, 10))
+
+
+def test_the_module_level_knobs_are_gone():
+    for name in ("DEFAULT_N_STARTUP_JOBS", "_MAX_DISTINCT_RETRIES", "BANDWIDTH_FLOOR", "CONSIDER_ENDPOINTS"):
+        assert not hasattr(tpe, name), name
+    for name in tpe.__all__:
+        assert hasattr(tpe, name), name

@@ -24,49 +24,20 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
+from .._validation import InstanceOf, Interval, validate_params
+from ..exceptions import InvalidParameterError
 from ..space import Categorical, CompiledSpace, Condition, Float, Gaussian, Integer
 from . import _parzen
 from ._history import OK, History
 
-__all__ = ["suggest", "default_gamma", "default_weights", "DEFAULT_N_STARTUP_JOBS"]
-
-DEFAULT_N_STARTUP_JOBS = 10
-"""Finished trials drawn at random before TPE starts modelling.
-
-``suggest`` does not know the budget, so tpe.md's ``max(10, 5% of budget)``
-cannot be applied here; 10 is that rule for every budget up to 200 (and
-optuna's default). Measured against hyperopt's 20 on the 11 problems of
-``benchmarks/tpe.py`` (30 seeds, 100 evaluations), 10 had the lower mean
-regret on 7. For long searches pass ``n_startup_jobs`` explicitly, e.g.
-``max(10, budget // 20)``.
-"""
-
-_MAX_DISTINCT_RETRIES = 4
-
-BANDWIDTH_FLOOR = 0.0
-"""Smallest kernel bandwidth, as a fraction of each parameter's (internal) range.
-
-Only the magic clip ``range / min(100, n + 2)`` applies by default. A floor of
-0.03 was tried (tpe.md) and lost on the suite of ``benchmarks/tpe.py`` (30
-seeds, 100 evaluations): significantly worse than no floor on Branin,
-Rosenbrock, Ackley and Styblinski-Tang, better nowhere - late in a search the
-good kernels must be narrower than 3% of the range to refine an optimum.
-"""
-
-CONSIDER_ENDPOINTS = False
-"""Whether the outermost observations' bandwidths may reach the domain bounds.
-
-Off, as in optuna: a gap to a bound says nothing about the density there.
-Turning it on widened the kernels and was significantly worse on Rosenbrock,
-Ackley and the mixed ``all_kinds`` space in the same benchmark (and worse
-than optuna on Ackley and Michalewicz), better nowhere.
-"""
+__all__ = ["suggest", "TPESettings", "default_gamma", "default_weights"]
 
 
 def default_gamma(n_finished: int, max_good: int = 25) -> int:
@@ -80,10 +51,11 @@ def default_gamma(n_finished: int, max_good: int = 25) -> int:
     ``benchmarks/tpe.py`` (11 problems, 30 seeds, 100 evaluations) it was
     significantly better than 10% on Branin, Goldstein-Price, Shekel and
     Ackley (with prior weight 1); on the two mixed/conditional problems it
-    explored too little unless the prior weighs 2 (see ``suggest``'s
-    ``prior_weight``). Together (the defaults) on 30 fresh seeds they beat
-    10% / weight 1 on 5 of the 11 problems after 50 evaluations and on 2
-    after 100, and lost on none. Integer arithmetic equals ``ceil(0.15 * n)``.
+    explored too little unless the prior weighs 2 (see
+    :attr:`TPESettings.prior_weight`). Together (the defaults) on 30 fresh
+    seeds they beat 10% / weight 1 on 5 of the 11 problems after 50
+    evaluations and on 2 after 100, and lost on none. Integer arithmetic
+    equals ``ceil(0.15 * n)``.
     """
     return min((15 * n_finished + 99) // 100, max_good)
 
@@ -100,6 +72,122 @@ def default_weights(n_observations: int, n_recent: int = 25) -> np.ndarray:
         return np.ones(n_observations)
     ramp = np.linspace(1.0 / n_observations, 1.0, n_observations - n_recent)
     return np.concatenate([ramp, np.ones(n_recent)])
+
+
+# --------------------------------------------------------------------------
+# Settings.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TPESettings:
+    """The settings of :func:`suggest`, validated when the object is made.
+
+    :func:`suggest` takes the same names as keywords and builds this object
+    from them, so ``functools.partial(hpsk.tpe.suggest, gamma=0.3)`` is
+    checked by the same rules at its first call. The object is immutable;
+    :func:`dataclasses.replace` gives a modified copy, validated again.
+
+    Parameters
+    ----------
+    n_startup_jobs : int >= 0, default=10
+        Until this many trials have finished, points are drawn from the
+        prior (at least one finished trial is always needed, so 0 acts as
+        1). ``suggest`` does not know the budget, so tpe.md's ``max(10, 5%
+        of budget)`` cannot be applied; 10 is that rule for every budget up
+        to 200 (and optuna's default). Against hyperopt's 20 on the 11
+        problems of ``benchmarks/tpe.py`` (30 seeds, 100 evaluations), 10
+        had the lower mean regret on 7. For long searches pass e.g.
+        ``max(10, budget // 20)``.
+    gamma : float in (0, 1], callable or None, default=None
+        Size of the good set. A callable maps the number of finished trials
+        to a count; a float is the fraction ``ceil(gamma * n)``, capped at
+        ``linear_forgetting``; ``None`` is :func:`default_gamma` (15%), also
+        capped at ``linear_forgetting``. Unlike hyperopt's ``gamma``, a float
+        scales ``n``, not ``sqrt(n)``.
+    n_EI_candidates : int >= 1, default=24
+        Candidates drawn from the good mixture per group; the one with the
+        highest ``log l - log g`` is proposed. More exploits harder: 64 was
+        no better than 24 on the benchmark suite and worse on the mixed space.
+    prior_weight : float > 0, default=2.0
+        Weight of the prior kernel in each mixture, relative to an
+        observation of weight 1; also the smoothing of categorical kernels.
+        Twice the references' 1: with the larger good set of
+        :func:`default_gamma` it keeps exploring mixed and conditional
+        spaces (with weight 1 the 15% good set was significantly worse than
+        optuna's 10% on the benchmark's ``branches`` and ``all_kinds``; with
+        weight 2 it is worse nowhere and better on Branin).
+    linear_forgetting : int >= 1, default=25
+        The newest ``linear_forgetting`` observations of each set weigh 1,
+        older ones ramp down linearly (:func:`default_weights`).
+    multivariate : bool, default=True
+        Model the parameters of a group jointly. ``False`` scores each
+        parameter alone, as hyperopt does; on ``benchmarks/tpe.py`` (30
+        seeds, 100 evaluations) that was significantly worse on 6 of the 11
+        problems (Branin, Hartmann6, Goldstein-Price, Shekel, Rosenbrock,
+        Ackley) and better on none.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the setting, what is allowed and the value given.
+
+    Examples
+    --------
+    >>> from hpsk.algorithms.tpe import TPESettings
+    >>> TPESettings(gamma=0.3).n_good(40)
+    12
+    >>> TPESettings(n_EI_candidates=0)
+    Traceback (most recent call last):
+        ...
+    hpsk.exceptions.InvalidParameterError: The 'n_EI_candidates' parameter of TPESettings must be an int in the range [1, inf). Got 0 instead.
+    """
+
+    n_startup_jobs: int = 10
+    gamma: float | Callable[[int], int] | None = None
+    n_EI_candidates: int = 24
+    prior_weight: float = 2.0
+    linear_forgetting: int = 25
+    multivariate: bool = True
+
+    _constraints = {
+        "n_startup_jobs": [Interval(numbers.Integral, 0, None, "left")],
+        "gamma": [Interval(numbers.Real, 0, 1, "right"), callable, None],
+        "n_EI_candidates": [Interval(numbers.Integral, 1, None, "left")],
+        "prior_weight": [Interval(numbers.Real, 0, math.inf, "neither")],
+        "linear_forgetting": [Interval(numbers.Integral, 1, None, "left")],
+        "multivariate": [InstanceOf((bool, np.bool_), "a bool")],
+    }
+
+    def __post_init__(self) -> None:
+        validate_params(self.__dict__, self._constraints, "TPESettings")
+
+    def n_good(self, n_finished: int) -> int:
+        """The size of the good set among ``n_finished`` trials (``gamma``)."""
+        if self.gamma is None:
+            return default_gamma(n_finished, max_good=self.linear_forgetting)
+        if callable(self.gamma):
+            return self.gamma(n_finished)
+        return min(math.ceil(self.gamma * n_finished), self.linear_forgetting)
+
+    def weights(self, n_observations: int) -> np.ndarray:
+        """The weights of ``n_observations`` observations in trial order (``linear_forgetting``)."""
+        return default_weights(n_observations, n_recent=self.linear_forgetting)
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _cached_settings(*values: Any) -> TPESettings:
+    return TPESettings(*values)
+
+
+def _settings(*values: Any) -> TPESettings:
+    """``TPESettings(*values)``, cached: :func:`suggest` builds one per call."""
+    try:
+        return _cached_settings(*values)
+    except InvalidParameterError:
+        raise
+    except TypeError:  # an unhashable value: validate it uncached
+        return TPESettings(*values)
 
 
 # --------------------------------------------------------------------------
@@ -291,12 +379,7 @@ def split_good_bad(history: History, n_good_of: Callable[[int], int]) -> tuple[n
     return good, len(finished)
 
 
-def fit_parzen(
-    group: _Group,
-    observations: _Observations,
-    prior_weight: float,
-    weights_of: Callable[[int], np.ndarray],
-) -> _parzen.Mixture:
+def fit_parzen(group: _Group, observations: _Observations, settings: TPESettings) -> _parzen.Mixture:
     """One Parzen mixture over the group: a kernel per observation plus the prior kernel.
 
     Numeric kernels sit on the observations with neighbour-gap bandwidths;
@@ -304,12 +387,22 @@ def fit_parzen(
     ``mu``) with the domain's width (or its ``sigma``). Categorical kernels
     put mass 1 on the observed option plus ``prior_weight / (n + 1)`` spread
     by the prior probabilities, which is optuna's form with pchoice's
-    probabilities in place of the uniform.
+    probabilities in place of the uniform. Observations are weighted by
+    ``settings.weights``, the prior kernel by ``settings.prior_weight``.
+
+    The bandwidths have no floor beyond the clip ``range / min(100, n + 2)``
+    and ignore the gaps to the domain bounds, as in optuna. Both
+    alternatives lost on the suite of ``benchmarks/tpe.py`` (30 seeds, 100
+    evaluations) and won nowhere: a floor of 3% of the range (tpe.md) was
+    significantly worse on Branin, Rosenbrock, Ackley and Styblinski-Tang -
+    late in a search the good kernels must be narrower than that to refine
+    an optimum; letting the outermost observations reach the bounds widened
+    the kernels and was worse on Rosenbrock, Ackley and ``all_kinds``.
     """
+    prior_weight = settings.prior_weight
     n = len(observations.numeric)
     ones = np.ones(len(group.numeric_labels))
-    sigmas = _parzen.neighbour_bandwidths(observations.numeric, group.low, group.high, ones,
-                                          BANDWIDTH_FLOOR, CONSIDER_ENDPOINTS)
+    sigmas = _parzen.neighbour_bandwidths(observations.numeric, group.low, group.high, ones)
     numeric = _parzen.numeric_kernels(
         np.vstack([observations.numeric, group.prior_mus[None, :]]),
         np.vstack([sigmas, ones[None, :]]),
@@ -323,7 +416,7 @@ def fit_parzen(
         table[np.arange(n)[:, None], group.offsets + observations.categorical] += 1.0
         table[:-1] /= np.repeat(prior_weight / (n + 1) * group.n_options + 1.0, group.n_options)
     categorical = _parzen.categorical_kernels(table, group.n_options)
-    weights = np.append(weights_of(n), prior_weight if n and prior_weight > 0 else 1.0)
+    weights = np.append(settings.weights(n), prior_weight if n else 1.0)
     return _parzen.mixture(weights, numeric, categorical)
 
 
@@ -342,17 +435,11 @@ class _GroupState:
     batch: _Observations  # rows already proposed in this call
 
 
-def _propose_in_group(
-    state: _GroupState,
-    n_candidates: int,
-    prior_weight: float,
-    weights_of: Callable[[int], np.ndarray],
-    rng: np.random.Generator,
-) -> _Observations:
-    """The best of ``n_candidates`` draws from ``l``, by ``log l - log g``, as a one-row observation."""
+def _propose_in_group(state: _GroupState, settings: TPESettings, rng: np.random.Generator) -> _Observations:
+    """The best of ``n_EI_candidates`` draws from ``l``, by ``log l - log g``, as a one-row observation."""
     group = state.group
-    bad = fit_parzen(group, state.bad, prior_weight, weights_of)
-    numeric, categorical = _parzen.sample(state.good, n_candidates, rng)
+    bad = fit_parzen(group, state.bad, settings)
+    numeric, categorical = _parzen.sample(state.good, settings.n_EI_candidates, rng)
     # Score what would actually be evaluated: quantised values, not the raw draws.
     numeric = _to_internal(group, _to_values(group, numeric))
     scores = _parzen.log_pdf(state.good, numeric, categorical) - _parzen.log_pdf(bad, numeric, categorical)
@@ -376,29 +463,24 @@ def _point_of(group: _Group, chosen: _Observations, point: dict[str, Any]) -> No
         point[label] = code
 
 
-def _good_set_size(gamma: float | Callable[[int], int] | None, cap: int) -> Callable[[int], int]:
-    """The ``gamma`` knob as a function from finished trials to good-set size."""
-    if callable(gamma):
-        return gamma
-    if gamma is None:
-        return functools.partial(default_gamma, max_good=cap)
-    return lambda n_finished: min(math.ceil(gamma * n_finished), cap)
-
-
 def suggest(
     space: CompiledSpace,
     history: History,
     n: int,
     rng: np.random.Generator,
     *,
-    n_startup_jobs: int | None = None,
-    gamma: float | Callable[[int], int] | None = None,
-    n_EI_candidates: int = 24,
-    prior_weight: float = 2.0,
-    linear_forgetting: int = 25,
-    multivariate: bool = True,
+    n_startup_jobs: int = TPESettings.n_startup_jobs,
+    gamma: float | Callable[[int], int] | None = TPESettings.gamma,
+    n_EI_candidates: int = TPESettings.n_EI_candidates,
+    prior_weight: float = TPESettings.prior_weight,
+    linear_forgetting: int = TPESettings.linear_forgetting,
+    multivariate: bool = TPESettings.multivariate,
 ) -> list[dict[str, Any]]:
     """Propose ``n`` points with the Tree-structured Parzen Estimator.
+
+    The settings (every keyword) are those of :class:`TPESettings`, where
+    each is described; they are validated at every call, so a bad value in
+    ``functools.partial(hpsk.tpe.suggest, ...)`` fails at the first one.
 
     Parameters
     ----------
@@ -413,56 +495,43 @@ def suggest(
         the batch, so a batch holds distinct points whenever the space allows.
     rng : numpy.random.Generator
         Source of randomness; the same state gives the same proposals.
-    n_startup_jobs : int, optional
-        Until this many trials have finished, points are drawn from the
-        prior. Default :data:`DEFAULT_N_STARTUP_JOBS` (10).
-    gamma : float or callable, optional
-        Size of the good set. A callable maps the number of finished trials
-        to a count; a float is the fraction ``ceil(gamma * n)``, capped at
-        ``linear_forgetting``. Default :func:`default_gamma` (15%, at most 25).
-        Unlike hyperopt's ``gamma``, a float scales ``n``, not ``sqrt(n)``.
-    n_EI_candidates : int, default=24
-        Candidates drawn from the good mixture per group; the one with the
-        highest ``log l - log g`` is proposed. More exploits harder: 64 was
-        no better than 24 on the benchmark suite and worse on the mixed space.
-    prior_weight : float, default=2.0
-        Weight of the prior kernel in each mixture, relative to an
-        observation of weight 1; also the smoothing of categorical kernels.
-        Twice the references' 1: with the larger good set of
-        :func:`default_gamma` it keeps exploring mixed and conditional
-        spaces (with weight 1 the 15% good set was significantly worse than
-        optuna's 10% on the benchmark's ``branches`` and ``all_kinds``; with
-        weight 2 it is worse nowhere and better on Branin).
-    linear_forgetting : int, default=25
-        The newest ``linear_forgetting`` observations of each set weigh 1,
-        older ones ramp down linearly (:func:`default_weights`).
+    n_startup_jobs : int >= 0, default=10
+        Finished trials drawn from the prior before TPE starts modelling.
+    gamma : float in (0, 1], callable or None, default=None
+        Size of the good set: a fraction of the finished trials, a function
+        of their number, or ``None`` for :func:`default_gamma` (15%, at most
+        ``linear_forgetting``).
+    n_EI_candidates : int >= 1, default=24
+        Candidates drawn from the good mixture per group.
+    prior_weight : float > 0, default=2.0
+        Weight of the prior kernel; also the smoothing of categorical kernels.
+    linear_forgetting : int >= 1, default=25
+        Observations weighing 1; older ones ramp down (:func:`default_weights`).
     multivariate : bool, default=True
-        Model the parameters of a group jointly. ``False`` scores each
-        parameter alone, as hyperopt does; on ``benchmarks/tpe.py`` (30
-        seeds, 100 evaluations) that was significantly worse on 6 of the 11
-        problems (Branin, Hartmann6, Goldstein-Price, Shekel, Rosenbrock,
-        Ackley) and better on none.
+        Model the parameters of a group jointly (``False``: each alone).
 
     Returns
     -------
     list of dict
         ``n`` points, label -> value for the active labels.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a setting is out of its range (see :class:`TPESettings`).
     """
-    n_startup_jobs = DEFAULT_N_STARTUP_JOBS if n_startup_jobs is None else n_startup_jobs
+    settings = _settings(n_startup_jobs, gamma, n_EI_candidates, prior_weight, linear_forgetting, multivariate)
     if not space.labels or n <= 0:
         return [{} for _ in range(max(n, 0))]
-    n_good_of = _good_set_size(gamma, linear_forgetting)
-    weights_of = functools.partial(default_weights, n_recent=linear_forgetting)
 
-    good_rows, n_finished = split_good_bad(history, n_good_of)
-    if n_finished < max(n_startup_jobs, 1):
+    good_rows, n_finished = split_good_bad(history, settings.n_good)
+    if n_finished < max(settings.n_startup_jobs, 1):
         return space.sample(n, rng)
     # The matrix products are small (candidates x dimensions x kernels): a
     # multi-threaded BLAS only adds synchronisation, and on a busy machine
     # it made one suggestion after 1000 trials 5x slower (10 ms, not 2 ms).
     with _blas_controller().limit(limits=1, user_api="blas"):
-        return _suggest_points(space, history, n, rng, good_rows, n_EI_candidates, prior_weight,
-                               weights_of, multivariate)
+        return _suggest_points(space, history, n, rng, good_rows, settings)
 
 
 @functools.lru_cache(maxsize=1)
@@ -478,25 +547,22 @@ def _suggest_points(
     n: int,
     rng: np.random.Generator,
     good_rows: np.ndarray,
-    n_EI_candidates: int,
-    prior_weight: float,
-    weights_of: Callable[[int], np.ndarray],
-    multivariate: bool,
+    settings: TPESettings,
 ) -> list[dict[str, Any]]:
     """The TPE proposals of :func:`suggest`, once the good rows are known."""
     states = []
-    for group in parameter_groups(space, multivariate):
+    for group in parameter_groups(space, settings.multivariate):
         observations, active = _observe(group, history)
         good_of_active = good_rows[active]
-        good = fit_parzen(group, observations.take(good_of_active), prior_weight, weights_of)
+        good = fit_parzen(group, observations.take(good_of_active), settings)
         empty = observations.take(np.zeros(len(good_of_active), dtype=bool))
         states.append(_GroupState(group, good, observations.take(~good_of_active), empty))
 
     points: list[dict[str, Any]] = []
     for seed in rng.integers(0, 2**63 - 1, size=n):
         stream = np.random.default_rng(int(seed))
-        for _ in range(_MAX_DISTINCT_RETRIES + 1):
-            point, chosen = _propose_point(states, n_EI_candidates, prior_weight, weights_of, stream)
+        for _ in range(5):  # a point repeating one of the batch is drawn again, at most 4 times
+            point, chosen = _propose_point(states, settings, stream)
             if point not in points:
                 break
         points.append(point)
@@ -507,11 +573,7 @@ def _suggest_points(
 
 
 def _propose_point(
-    states: list[_GroupState],
-    n_candidates: int,
-    prior_weight: float,
-    weights_of: Callable[[int], np.ndarray],
-    rng: np.random.Generator,
+    states: list[_GroupState], settings: TPESettings, rng: np.random.Generator
 ) -> tuple[dict[str, Any], list[tuple[_GroupState, _Observations]]]:
     """One point, group by group from the top, and each active group's chosen row."""
     point: dict[str, Any] = {}
@@ -520,7 +582,7 @@ def _propose_point(
     for state in states:
         if not state.group.is_active(chosen_options):
             continue
-        row = _propose_in_group(state, n_candidates, prior_weight, weights_of, rng)
+        row = _propose_in_group(state, settings, rng)
         _point_of(state.group, row, point)
         chosen_options.update(zip(state.group.categorical_labels, row.categorical[0].tolist()))
         chosen_rows.append((state, row))

@@ -1,7 +1,8 @@
 """What every component function shares: label namespacing and the build node.
 
 A component function (``random_forest_classifier("rf", **overrides)``) returns
-a :class:`~hpsk.space.Build` node that evaluates to an unfitted estimator.
+a :class:`~hpsk.space.Build` node that evaluates to an unfitted estimator; its
+``target`` is the estimator class.
 Each hyperparameter has a prior; any keyword argument replaces it, either with
 a fixed value (``n_estimators=300``) or with another hp node. Keywords that
 name no parameter of the estimator raise an error naming the parameter.
@@ -25,7 +26,7 @@ from sklearn.utils.fixes import parse_version
 
 from .. import hp
 from ..exceptions import InvalidParameterError
-from ..space import Build, Choice, Param
+from ..space import Build, Choice, Param, construct
 
 __all__ = [
     "label",
@@ -125,8 +126,10 @@ def supported(cls: type, params: Mapping[str, Any]) -> dict[str, Any]:
     return dict(params) if known is None else {k: v for k, v in params.items() if k in known}
 
 
-def _construct(cls: type, kwargs: Mapping[str, Any], branch: Mapping[str, Any]) -> Any:
-    return cls(**kwargs, **branch)
+# The name build nodes used for ``construct`` before it moved to ``hpsk.space``:
+# pickles and skops files of estimators fitted then name ``_base._construct``
+# and still load through it (``persistence`` trusts that name too).
+_construct = construct
 
 
 def _compatible(branch: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:
@@ -195,4 +198,4 @@ def component(
         branch: Any = kept[0][1]
     else:
         branch = hp.pchoice(label(name, branch_param), [(p / total, b) for p, b in kept])
-    return Build(_construct, (cls, kwargs, branch))
+    return Build(construct, (cls, kwargs, branch))

@@ -7,15 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.cluster import KMeans
-from sklearn.utils.validation import check_is_fitted
-
-try:
-    from sklearn.utils.validation import validate_data
-except ImportError:  # pragma: no cover - scikit-learn < 1.6
-
-    def validate_data(estimator: Any, X: Any, reset: bool = True) -> Any:
-        """Validate ``X`` and record (or check) the number of features."""
-        return estimator._validate_data(X, reset=reset)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..space import Build
 from ._base import choice, component, uniform_int

@@ -1,0 +1,115 @@
+"""docs/architecture.md stays true: the layer table and no reaching into private names."""
+
+import ast
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "hpsk"
+
+
+def _module_name(path: pathlib.Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: pathlib.Path) -> list[tuple[str, str, int]]:
+    """``(imported module, imported name or "", line)`` for every hpsk import in ``path``."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, "", node.lineno) for alias in node.names if alias.name.startswith("hpsk")]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            if source == "hpsk" or source.startswith("hpsk."):
+                found += [(source, alias.name, node.lineno) for alias in node.names]
+    return found
+
+
+def _top(module: str, name: str) -> str:
+    """The layer an import reaches: ``hpsk.algorithms._history`` -> ``algorithms``."""
+    parts = module.split(".")[1:]
+    if not parts:  # from hpsk import x / from . import x
+        submodule = PACKAGE / f"{name}.py"
+        return name if submodule.exists() or (PACKAGE / name / "__init__.py").exists() else "hpsk"
+    return parts[0]
+
+
+def _layer_table() -> dict[str, set[str]]:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text[text.index("| module | job | may import |"):]
+    allowed = {}
+    for line in section.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        modules = re.findall(r"`(hpsk[\w.]*)`", cells[0])
+        names = set(re.findall(r"`([\w.]+)`", cells[2]))
+        if "everything" in cells[2] or "every module" in cells[2]:
+            names = {"*"}
+        for module in modules:
+            allowed[module] = names
+    return allowed
+
+
+def _row_of(module: str, table: dict[str, set[str]]) -> str:
+    candidates = [row for row in table if module == row or module.startswith(row + ".")]
+    return max(candidates, key=len)  # the most specific row
+
+
+def test_every_module_imports_only_what_its_layer_allows():
+    table = _layer_table()
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        allowed = table[_row_of(module, table)]
+        own = module.split(".")[1] if "." in module else "hpsk"
+        for source, name, line in _imports(path):
+            layer = _top(source, name)
+            if "*" in allowed or layer == own or layer in allowed:
+                continue
+            wrong.append(f"{path.relative_to(ROOT)}:{line} imports {layer} ({source} {name})")
+    assert wrong == []
+
+
+def test_no_module_reaches_into_another_modules_private_names():
+    def private(part: str) -> bool:
+        return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for source, name, line in _imports(path):
+            target = f"{source}.{name}" if name else source
+            parts = target.split(".")
+            first = next((i for i, part in enumerate(parts) if private(part)), None)
+            if first is None:
+                continue
+            owner = ".".join(parts[:first])  # the package or module the private name belongs to
+            if package == owner or package.startswith(owner + "."):
+                continue  # a private module used inside its own package: what it is for
+            wrong.append(f"{path.relative_to(ROOT)}:{line}: {target}")
+    assert wrong == []
+
+
+def Path_of(dotted: str) -> pathlib.Path:  # noqa: N802 - reads like the path it builds
+    return pathlib.Path(*dotted.split(".")).with_suffix(".py")
+
+
+@pytest.mark.parametrize("module", ["hpsk.space", "hpsk.hp", "hpsk.algorithms.tpe", "hpsk.trials"])
+def test_the_search_core_knows_nothing_of_scikit_learn(module):
+    path = ROOT / Path_of(module)
+    imported = {node.module.split(".")[0] for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    imported |= {alias.name.split(".")[0] for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.Import) for alias in node.names}
+    assert "sklearn" not in imported
