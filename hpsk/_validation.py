@@ -38,8 +38,10 @@ class Interval:
     def is_satisfied_by(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.kind):
             return False
-        if isinstance(value, numbers.Real) and value != value:  # NaN
+        number: Any = value  # an Integral or a Real: comparable with the bounds
+        if isinstance(number, numbers.Real) and number != number:  # NaN
             return False
+        value = number
         if self.left is not None:
             if value < self.left or (value == self.left and self.closed in ("right", "neither")):
                 return False

@@ -43,7 +43,7 @@ from .components import STARTING_POINTS
 from .space import Build, Choice, compile_space, option_name
 from .storage import SQLiteStorage, space_digest
 from .tabular import column_kinds, frame_space, is_frame, prepare_frame
-from .trials import Trials
+from .trials import Trial, Trials
 
 __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
 
@@ -71,8 +71,8 @@ def _refit_threads(n_jobs: int | None) -> int:
     """
     wanted = effective_n_jobs(n_jobs)
     try:
-        idle = os.cpu_count() - os.getloadavg()[0]
-    except (AttributeError, OSError, TypeError):  # no load average on this platform
+        idle = (os.cpu_count() or 1) - os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
         return wanted
     return max(1, min(wanted, int(idle)))
 
@@ -103,6 +103,13 @@ class _IfWinnerHas:
             # Before fit: a regressor's winner never has probabilities or decisions.
             raise AttributeError(f"This {type(obj).__name__!r} has no attribute {self.name!r}")
         return self.fn.__get__(obj, owner)
+
+
+def _score_of(trial: Trial) -> float:
+    """The validation score of a finished ``ok`` trial: minus its loss."""
+    if trial.loss is None:
+        raise ValueError(f"trial {trial.tid} has no loss (status {trial.status!r})")
+    return -trial.loss
 
 
 def _learner_of(space: Any, point: dict[str, Any]) -> str:
@@ -541,7 +548,7 @@ class HyperoptEstimator(BaseEstimator):
 
     def _exogenous_space(self, learner: Any, preprocessing: Any) -> dict[str, Any]:
         """The space for ``fit(..., EX_list=...)``: one column step over ``X`` and each ``EX``."""
-        widths = self._exogenous_widths_
+        widths: list[int] = list(self._exogenous_widths_ or [])
         n_ex = len(widths) - 1
         ex_lists = list(self.ex_preprocs) if isinstance(self.ex_preprocs, (list, tuple)) else []
         if not ex_lists:
@@ -635,7 +642,7 @@ class HyperoptEstimator(BaseEstimator):
         # What a loss means: the data, the task, the validation and the scoring.
         data = joblib.hash((X, y, groups, weights, task, repr(cv), name(self.scoring),
                             name(self.loss_fn), self.continuous_loss_fn))
-        storage = SQLiteStorage(self.storage)
+        storage = SQLiteStorage(os.fspath(self.storage))
         try:
             storage.claim(space=space_digest(space), data=data)
         except ValueError as error:
@@ -727,8 +734,8 @@ class HyperoptEstimator(BaseEstimator):
         owner = type(self).__name__
         if fitting:
             self._exogenous_widths_ = None
-        elif getattr(self, "_exogenous_widths_", None) is not None and EX_list is None:
-            raise ValueError(f"{owner} was fitted with EX_list ({len(self._exogenous_widths_) - 1} "
+        elif (fitted_widths := getattr(self, "_exogenous_widths_", None)) is not None and EX_list is None:
+            raise ValueError(f"{owner} was fitted with EX_list ({len(fitted_widths) - 1} "
                              "exogenous data sets); pass the same EX_list to predict and score.")
         if EX_list is None:
             return X
@@ -814,8 +821,8 @@ class HyperoptEstimator(BaseEstimator):
         seed = None if self.random_state is None else int(rng.integers(2**31 - 1))
         if storage is not None:
             # Resumed trials were scored on the splits of the stored seed.
-            seed = int(storage.claim(split_seed=str(np.random.SeedSequence().entropy % 2**31 if seed is None
-                                                    else seed))["split_seed"])
+            fresh_seed = int(np.random.SeedSequence().entropy) % 2**31  # type: ignore[arg-type]
+            seed = int(storage.claim(split_seed=str(fresh_seed if seed is None else seed))["split_seed"])
             if not (warm_start and len(trials)):
                 trials = Trials()
                 storage.load_into(trials)
@@ -885,7 +892,7 @@ class HyperoptEstimator(BaseEstimator):
                 model = build(best.point)
                 if task == "classification" and self._searches_default_learners():
                     # The default search promises predict_proba; the calibration keeps predict.
-                    model = with_probabilities(model, int(np.bincount(y_encoded).min()))
+                    model = with_probabilities(model, int(np.bincount(np.asarray(y_encoded)).min()))
                 targets = objective.targets_for(model)
                 self.labels_encoded_ = targets is y_encoded and y_encoded is not None
                 fit_params = objective.fit_params(model)
@@ -932,7 +939,8 @@ class HyperoptEstimator(BaseEstimator):
             n_rows = objective.X.shape[0]
             scale = n_rows / np.mean([len(train) for train, _ in objective.splits])
             left = start + self.time_budget - time.monotonic()
-            kept, cost = [], 0.0
+            kept: list[int] = []
+            cost = 0.0
             for i in chosen:
                 cost += scale * by_tid[candidates[i][0]].result.get("fit_time", 0.0)
                 if kept and cost > left:
@@ -963,12 +971,12 @@ class HyperoptEstimator(BaseEstimator):
             for i, (key, value) in enumerate(entry.items()):
                 label = _label_ending(space, key)
                 usable = label is not None and label not in partial and space.within_prior(label, value)
-                if usable:
+                if usable and label is not None:
                     try:
                         space.complete({**partial, label: value}, rng)
                     except ValueError:  # inactive next to the others (no scaler for native columns, say)
                         usable = False
-                if usable:
+                if usable and label is not None:
                     partial[label] = value
                 elif i == 0:  # the anchor: this learner is not in the space, or not as expected
                     break
@@ -986,17 +994,17 @@ class HyperoptEstimator(BaseEstimator):
         than lucky. The re-evaluation costs at most ``_REEVALUATE_SHARE`` of
         the search's fits (at most three fresh repeats).
         """
-        ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.tid))
+        ranked = sorted((t for t in trials if t.ok), key=lambda t: (-_score_of(t), t.tid))
         n_top = min(self.reevaluate_top, int(_REEVALUATE_SHARE * len(trials)), len(ranked))
         self.reevaluation_ = None
         if n_top < 2:
-            return ranked[0], -ranked[0].loss
+            return ranked[0], _score_of(ranked[0])
         repeats = max(1, min(3, int(_REEVALUATE_SHARE * len(trials) / n_top)))
         fresh_splits = []
         for repeat in range(repeats):
             fresh = reshuffled(splitter, None if seed is None else seed + 1 + repeat)
             if fresh is None:  # a splitter that does not shuffle: nothing new to learn
-                return ranked[0], -ranked[0].loss
+                return ranked[0], _score_of(ranked[0])
             fresh_splits += list(fresh.split(objective.X, objective.y_encoded if objective.y_encoded
                                              is not None else objective.y, groups))
         fresh_objective = objective.with_splits(fresh_splits)
@@ -1008,9 +1016,9 @@ class HyperoptEstimator(BaseEstimator):
             if outcome["status"] != "ok":
                 continue
             scores = list(trial.result["scores"]) + list(outcome["result"]["scores"])
-            records.append((trial, -trial.loss, -outcome["loss"], float(np.mean(scores))))
+            records.append((trial, _score_of(trial), -outcome["loss"], float(np.mean(scores))))
         if not records:
-            return ranked[0], -ranked[0].loss
+            return ranked[0], _score_of(ranked[0])
         self.reevaluation_ = {
             "tid": np.array([r[0].tid for r in records]),
             "search_score": np.array([r[1] for r in records]),
@@ -1033,8 +1041,9 @@ class HyperoptEstimator(BaseEstimator):
         ensemble's heaviest member)."""
         check_is_fitted(self, "best_estimator_")
         point = self._best_point_
-        if getattr(self, "ensemble_", None) is not None:  # the heaviest member
-            heaviest = int(self.ensemble_["tid"][0])
+        ensemble = getattr(self, "ensemble_", None)
+        if ensemble is not None:  # the heaviest member
+            heaviest = int(ensemble["tid"][0])
             point = next(trial.point for trial in self.trials_ if trial.tid == heaviest)
         params = self.search_space_.evaluate(point)
         steps = [step for _, step in member_pipelines(self.best_estimator_)[0].steps]

@@ -165,7 +165,7 @@ def make_splitter(
             cv = group_folds(int(cv), n_groups)
             kind = StratifiedGroupKFold if classification else GroupKFold
             return kind(n_splits=int(cv), shuffle=True, random_state=random_state)
-        if classification and min_class_count is not None and cv > min_class_count:
+        if classification and min_class_count is not None and int(cv) > min_class_count:
             raise ValueError(
                 f"cv={cv} asks for more folds than the smallest class has samples "
                 f"({min_class_count}); use cv <= {min_class_count}, a holdout fraction, "
@@ -355,10 +355,12 @@ class _PredictedClassifier(ClassifierMixin, _Predicted):
 
     @property
     def classes_(self) -> np.ndarray:
+        if self.classes is None:
+            raise AttributeError("a stand-in classifier made without classes")
         return self.classes
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes[np.argmax(self.predictions, axis=1)]
+        return self.classes_[np.argmax(self.predictions, axis=1)]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.predictions
@@ -515,7 +517,8 @@ class PipelineObjective:
             "learner": learner,
             "preprocessing": preprocessing,
             **({"predictions": None if any(p is None for p in predictions)
-                else np.concatenate(predictions).astype(np.float32)} if self.keep_predictions else {}),
+                else np.concatenate([p for p in predictions if p is not None]).astype(np.float32)}
+               if self.keep_predictions else {}),
         }
 
     def validation_targets(self) -> np.ndarray:

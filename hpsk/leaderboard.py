@@ -89,7 +89,7 @@ def results_table(source: Any) -> dict[str, Any]:
     results = getattr(source, "cv_results_", None) if source is not trials else None
     if (isinstance(results, Mapping) and _TABLE_KEYS <= set(results)
             and len(results["status"]) == len(trials)):
-        return results
+        return dict(results)
     # Trials, or an estimator saved by an hpsk without these columns: the same table, from its trials.
     return cv_results(trials)
 

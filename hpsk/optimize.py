@@ -53,8 +53,10 @@ def as_generator(rstate: Any) -> np.random.Generator:
     """A ``numpy.random.Generator`` from ``None``, an int seed or a generator."""
     if isinstance(rstate, np.random.Generator):
         return rstate
-    if rstate is None or isinstance(rstate, (numbers.Integral, np.random.SeedSequence)):
+    if rstate is None or isinstance(rstate, np.random.SeedSequence):
         return np.random.default_rng(rstate)
+    if isinstance(rstate, numbers.Integral):
+        return np.random.default_rng(int(rstate))
     if isinstance(rstate, np.random.RandomState):
         return np.random.default_rng(rstate.randint(0, 2**31 - 1))
     raise TypeError(f"rstate must be None, an int or a numpy Generator, got {rstate!r}")
@@ -89,19 +91,18 @@ def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str,
     loss = result.get("loss")
     if status == STATUS_OK:
         try:
-            loss = float(loss)
+            value = float(loss)  # type: ignore[arg-type]  # anything float() takes is a loss
         except (TypeError, ValueError):
-            error = f"the objective returned a loss that is not a number: {loss!r}"
-            return {"status": STATUS_FAIL, "error": error, "result": result, "duration": duration}
-        if not math.isfinite(loss):
-            error = f"the objective returned a non-finite loss: {loss!r}"
-            return {"status": STATUS_FAIL, "error": error, "result": result, "duration": duration}
-        result["loss"] = loss
-        return {"status": STATUS_OK, "loss": loss, "result": result, "duration": duration}
-    error = result.get("error") or f"the objective returned status {status!r}"
-    loss = loss if isinstance(loss, (int, float)) and math.isfinite(loss) else None
+            message = f"the objective returned a loss that is not a number: {loss!r}"
+            return {"status": STATUS_FAIL, "error": message, "result": result, "duration": duration}
+        if not math.isfinite(value):
+            message = f"the objective returned a non-finite loss: {value!r}"
+            return {"status": STATUS_FAIL, "error": message, "result": result, "duration": duration}
+        result["loss"] = value
+        return {"status": STATUS_OK, "loss": value, "result": result, "duration": duration}
+    message = result.get("error") or f"the objective returned status {status!r}"
     status = status if status in (STATUS_FAIL, STATUS_TIMEOUT) else STATUS_FAIL
-    return {"status": status, "loss": None, "error": str(error), "result": result,
+    return {"status": status, "loss": None, "error": str(message), "result": result,
             "duration": duration}
 
 
@@ -160,6 +161,7 @@ class _Feed:
         if (self.exhausted and not self.retry) or (
                 completed is not None and self.n_handed - completed >= self.capacity):
             raise StopIteration
+        item: tuple[int, dict] | None
         if self.retry:
             item = self.retry.pop(0)
         else:
@@ -257,7 +259,7 @@ class _JoblibRunner:
         make_task = self._task(deadline)
         parallel = Parallel(n_jobs=self.capacity, batch_size=1)
         while True:
-            items = []
+            items: list[tuple[int, dict]] = []
             while len(items) < self.capacity and (item := source()) is not None:
                 items.append(item)
             if not items:
@@ -488,7 +490,8 @@ class _ProcessRunner:
         if self.trial_timeout is not None:
             waits += [slot.started + self.trial_timeout - now
                       for slot in self.running.values() if slot.started is not None]
-        starting = [slot.ready for slot in self.running.values() if slot.started is None]
+        starting = [slot.ready for slot in self.running.values()
+                    if slot.started is None and slot.ready is not None]
         wait(list(self.running) + starting, timeout=max(0.0, min(waits)) if waits else None,
              return_when=FIRST_COMPLETED)
         for future in [f for f in self.running if f.done()]:
@@ -535,7 +538,7 @@ class _ProcessRunner:
 # The loop.
 # --------------------------------------------------------------------------
 
-_FMIN_CONSTRAINTS = {
+_FMIN_CONSTRAINTS: dict[str, list[Any]] = {
     "max_evals": [Interval(numbers.Integral, 1, None), None],
     "timeout": [Interval(numbers.Real, 0, None, "neither"), None],
     "trial_timeout": [Interval(numbers.Real, 0, None, "neither"), None],
@@ -748,7 +751,7 @@ def search(
             return starting[len(trials)]
         for _ in range(_REDRAWS):
             [point] = algo(space, trials.history(space), 1, rng)
-            if costs is None or costs.fits(point, deadline - time.monotonic()):
+            if costs is None or deadline is None or costs.fits(point, deadline - time.monotonic()):
                 return point
         return None  # every kind of trial proposed would overrun the deadline
 
@@ -756,8 +759,8 @@ def search(
         with lock:
             if deadline is not None and time.monotonic() >= deadline:
                 return None
-            if loss_threshold is not None and trials.n_ok and trials.best_trial.loss <= loss_threshold:
-                return None
+            if loss_threshold is not None and trials.n_ok and (trials.best_trial.loss or 0.0) <= loss_threshold:
+                return None  # (an ok trial always has a loss)
             if max_evals is not None and len(trials) >= max_evals:
                 return None
             point = propose()

@@ -116,7 +116,7 @@ def _hpsk_types() -> set[str]:
     from .space import Build, Categorical, Choice, CompiledSpace, Float, Gaussian, Integer, Param, construct
     from .trials import Trial, Trials
 
-    return _FORMER_NAMES | {_name(obj) for obj in (
+    return set(_FORMER_NAMES) | {_name(obj) for obj in (
         HyperoptEstimator, HyperoptClassifier, HyperoptRegressor,
         Float, Gaussian, Integer, Categorical, Param, Choice, Build, CompiledSpace,
         Trial, Trials,

@@ -419,7 +419,7 @@ class CompiledSpace:
         dist = self.nodes[label].dist
         if isinstance(dist, Categorical):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)) \
-                    or not 0 <= value < dist.n_options:
+                    or not 0 <= int(value) < dist.n_options:
                 raise ValueError(f"{label!r} is a choice of {dist.n_options} options: give an option index "
                                  f"in 0..{dist.n_options - 1}, got {value!r}")
             return float(value)

@@ -341,7 +341,11 @@ def column_kinds(frame: Any) -> ColumnKinds:
     import pandas as pd
 
     frame = as_pandas_frame(frame)
-    numeric, categorical, high, text, too_many = [], [], [], [], []
+    numeric: list[str] = []
+    categorical: list[str] = []
+    high: list[str] = []
+    text: list[str] = []
+    too_many: list[str] = []
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):

@@ -246,7 +246,7 @@ class Trials:
         if len(keep) == len(self._trials):
             return
         old = self._trials
-        self.__init__()
+        Trials.__init__(self)
         self.add_pending([t.point for t in keep], 0.0)
         for new_tid, trial in enumerate(keep):
             self._trials[new_tid] = replace(trial, tid=new_tid)

@@ -501,3 +501,23 @@ def test_labels_encoded_says_whether_the_winner_predicts_class_codes(iris):
     loaded = pickle.loads(pickle.dumps(old))
     assert loaded.labels_encoded_ is True and not hasattr(loaded, "_encoded_labels_")
     np.testing.assert_array_equal(loaded.predict(X), xgb.predict(X))
+
+
+@pytest.mark.timeout(120)
+def test_time_budget_stops_the_trial_running_at_the_deadline_with_one_worker():
+    # A Gaussian process on digits takes a minute per trial; with n_jobs=1 and no
+    # trial_timeout the search used to wait for it. Now its worker is stopped at the
+    # deadline and the k-nearest-neighbours model that finished first is refitted.
+    import time
+
+    from hpsk import gaussian_process_classifier
+
+    X, y = load_digits(return_X_y=True)
+    space = hp.choice("clf", [k_neighbors_classifier("knn"), gaussian_process_classifier("gpc")])
+    start = time.monotonic()
+    model = HyperoptEstimator(classifier=space, preprocessing=[], time_budget=8, max_evals=None,
+                              n_jobs=1, starting_points=[{"clf": 0}, {"clf": 1}], random_state=0)
+    model.fit(X, y)
+    assert time.monotonic() - start < 20  # the Gaussian process alone needs far longer
+    assert model.trials_.trials[1].status == "timeout"
+    assert "KNeighborsClassifier" in model.describe()

@@ -27,7 +27,7 @@ import math
 import numbers
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -150,7 +150,7 @@ class TPESettings:
     linear_forgetting: int = 25
     multivariate: bool = True
 
-    _constraints = {
+    _constraints: ClassVar[dict[str, list[Any]]] = {
         "n_startup_jobs": [Interval(numbers.Integral, 0, None, "left")],
         "gamma": [Interval(numbers.Real, 0, 1, "right"), callable, None],
         "n_EI_candidates": [Interval(numbers.Integral, 1, None, "left")],
@@ -251,10 +251,11 @@ def _numeric_encoding(dist: Float | Gaussian | Integer) -> tuple:
 
 def _make_group(space: CompiledSpace, paths: tuple[Condition, ...], labels: list[str]) -> _Group:
     dists = space.distributions
-    categorical = [label for label in labels if isinstance(dists[label], Categorical)]
-    numeric = [label for label in labels if not isinstance(dists[label], Categorical)]
-    n_options = np.array([dists[label].n_options for label in categorical], dtype=np.int64)
-    columns = list(zip(*[_numeric_encoding(dists[label]) for label in numeric])) or [()] * 10
+    categorical_dists = {label: dist for label in labels if isinstance(dist := dists[label], Categorical)}
+    numeric_dists = {label: dist for label in labels if not isinstance(dist := dists[label], Categorical)}
+    categorical, numeric = list(categorical_dists), list(numeric_dists)
+    n_options = np.array([dist.n_options for dist in categorical_dists.values()], dtype=np.int64)
+    columns = list(zip(*[_numeric_encoding(dist) for dist in numeric_dists.values()])) or [()] * 10
     is_log, log_floor, shift, scale, low, high, prior_mus, q, value_low, value_high = (
         np.array(column, dtype=float) for column in columns
     )
@@ -265,11 +266,11 @@ def _make_group(space: CompiledSpace, paths: tuple[Condition, ...], labels: list
         is_log=is_log.astype(bool),
         log_floor=log_floor, shift=shift, scale=scale, low=low, high=high, prior_mus=prior_mus,
         q=q, value_low=value_low, value_high=value_high,
-        is_integer=np.array([isinstance(dists[label], Integer) for label in numeric], dtype=bool),
+        is_integer=np.array([isinstance(dist, Integer) for dist in numeric_dists.values()], dtype=bool),
         n_options=n_options,
         offsets=np.concatenate([[0], np.cumsum(n_options)[:-1]]).astype(np.int64),
         prior_probabilities=np.concatenate(
-            [np.asarray(dists[label].probabilities, dtype=float) for label in categorical] or [np.empty(0)]
+            [np.asarray(dist.probabilities, dtype=float) for dist in categorical_dists.values()] or [np.empty(0)]
         ),
     )
 

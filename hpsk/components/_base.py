@@ -97,7 +97,7 @@ def optional_log_uniform(
 
 def _parameter_names(cls: type) -> set[str] | None:
     """Names ``cls.__init__`` accepts, or ``None`` when it takes ``**kwargs``."""
-    parameters = inspect.signature(cls.__init__).parameters.values()
+    parameters = inspect.signature(getattr(cls, "__init__")).parameters.values()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         # XGBoost and LightGBM take ``**kwargs`` but still list their
         # parameters in ``get_params`` (the sklearn convention).

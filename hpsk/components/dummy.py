@@ -7,7 +7,7 @@ from typing import Any
 from sklearn import dummy
 
 from ..space import Build
-from ._base import choice, component, uniform
+from ._base import Branch, choice, component, uniform
 
 __all__ = ["dummy_classifier", "dummy_regressor"]
 
@@ -24,7 +24,7 @@ def dummy_classifier(name: str, **overrides: Any) -> Build:
 
 def dummy_regressor(name: str, **overrides: Any) -> Build:
     """:class:`sklearn.dummy.DummyRegressor`: the mean, median or a quantile."""
-    branches = [
+    branches: list[Branch] = [
         (0.4, {"strategy": "mean"}),
         (0.4, {"strategy": "median"}),
         (0.2, {"strategy": "quantile", "quantile": uniform(name, "quantile", 0.1, 0.9)}),

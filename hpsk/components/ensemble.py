@@ -9,6 +9,7 @@ from sklearn import ensemble, tree
 from .. import hp
 from ..space import Build
 from ._base import (
+    Branch,
     choice,
     component,
     label,
@@ -261,7 +262,7 @@ def gradient_boosting_regressor(name: str, **overrides: Any) -> Build:
     priors = _gradient_boosting_priors(name)
     # Squared error is the default; absolute error and Huber resist outliers.
     # The quantile loss predicts a quantile, not the mean, so it is left out.
-    branches = [
+    branches: list[Branch] = [
         (0.5, {"loss": "squared_error"}),
         (0.2, {"loss": "absolute_error"}),
         (0.3, {"loss": "huber", "alpha": uniform(name, "alpha", 0.7, 0.99)}),

@@ -13,7 +13,7 @@ from typing import Any
 from sklearn import linear_model
 
 from ..space import Build
-from ._base import choice, component, log_uniform, pchoice, sklearn_at_least, uniform
+from ._base import Branch, choice, component, log_uniform, pchoice, sklearn_at_least, uniform
 from ._linear_cv import (
     elastic_net_cv,
     lars_cv,
@@ -176,7 +176,7 @@ def sgd_one_class_svm(name: str, **overrides: Any) -> Build:
     """:class:`sklearn.linear_model.SGDOneClassSVM`, an outlier detector (not in ``any_*``)."""
     # nu is the expected outlier fraction.
     priors = {"nu": log_uniform(name, "nu", 0.01, 0.5)}
-    branches = [
+    branches: list[Branch] = [
         (0.5, {"learning_rate": "optimal"}),
         (0.5, {"learning_rate": "adaptive", "eta0": log_uniform(name, "eta0", 1e-4, 1e-1)}),
     ]

@@ -13,7 +13,7 @@ from typing import Any
 from sklearn import svm
 
 from ..space import Build
-from ._base import component, log_uniform, pchoice, uniform, uniform_int
+from ._base import Branch, component, log_uniform, pchoice, uniform, uniform_int
 
 __all__ = ["svc", "svr", "nu_svc", "nu_svr", "one_class_svm", "linear_svc", "linear_svr"]
 
@@ -111,7 +111,7 @@ def linear_svc(name: str, **overrides: Any) -> Build:
     priors = {"C": _c(name), "class_weight": _class_weight(name), "max_iter": 2000}
     # liblinear solves L2 + squared hinge in either form, L2 + hinge only in
     # the dual and L1 + squared hinge only in the primal; L1 + hinge not at all.
-    branches = [
+    branches: list[Branch] = [
         (0.6, {"penalty": "l2", "loss": "squared_hinge", "dual": "auto"}),
         (0.2, {"penalty": "l2", "loss": "hinge", "dual": True}),
         (0.2, {"penalty": "l1", "loss": "squared_hinge", "dual": False}),
@@ -128,7 +128,7 @@ def linear_svr(name: str, **overrides: Any) -> Build:
         (0.5, log_uniform(name, "epsilon_value", 1e-3, 1.0)),
     ])
     priors = {"C": _c(name), "epsilon": epsilon, "max_iter": 2000}
-    branches = [
+    branches: list[Branch] = [
         (0.5, {"loss": "epsilon_insensitive", "dual": True}),
         (0.5, {"loss": "squared_epsilon_insensitive", "dual": "auto"}),
     ]
