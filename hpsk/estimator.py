@@ -38,7 +38,8 @@ from .evaluation import (
 )
 from .ensembling import PredictionPool, greedy_selection, member_pipelines, voting_ensemble
 from .exceptions import AllTrialsFailed
-from .optimize import as_generator, effective_n_jobs, evaluate_objective, search
+from .optimize import as_generator, effective_n_jobs, search
+from .runners import evaluate_objective
 from .components import STARTING_POINTS
 from .space import Build, Choice, compile_space, option_name
 from .storage import SQLiteStorage, space_digest
