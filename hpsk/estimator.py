@@ -349,10 +349,14 @@ class HyperoptEstimator(BaseEstimator):
     trials_ : Trials
         Every trial, with its point, loss, status and error.
     cv_results_ : dict of arrays
-        scikit-learn's layout (``params``, ``mean_test_score``,
-        ``std_test_score``, ``split{k}_test_score``, ``rank_test_score``,
-        ``mean_fit_time``) plus ``status``, ``learner``, ``preprocessing`` and
-        ``error``: ``pandas.DataFrame(est.cv_results_)`` is a leaderboard.
+        scikit-learn's layout (``mean_fit_time``, ``std_fit_time``,
+        ``mean_score_time``, ``std_score_time``, ``param_<label>`` masked
+        where the label was inactive, ``params``, ``split{k}_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score`` with
+        ties sharing the smallest rank and failed trials last) plus
+        ``status``, ``learner``, ``preprocessing``, ``error`` and
+        ``duration``: ``pandas.DataFrame(est.cv_results_)`` is a leaderboard,
+        and :meth:`leaderboard` is that table sorted by rank.
     interrupted_ : bool
         Whether Ctrl-C stopped the search early; the best trial so far was
         then refitted.
