@@ -1018,10 +1018,10 @@ class HyperoptEstimator(BaseEstimator):
             if deadline is not None and time.monotonic() > deadline:
                 break
             outcome = evaluate_objective(fresh_objective, space.space, trial.point)
-            if outcome["status"] != "ok":
+            if outcome.status != "ok" or outcome.loss is None:
                 continue
-            scores = list(trial.result["scores"]) + list(outcome["result"]["scores"])
-            records.append((trial, _score_of(trial), -outcome["loss"], float(np.mean(scores))))
+            scores = list(trial.result["scores"]) + list(outcome.result["scores"])
+            records.append((trial, _score_of(trial), -outcome.loss, float(np.mean(scores))))
         if not records:
             return ranked[0], _score_of(ranked[0])
         self.reevaluation_ = {

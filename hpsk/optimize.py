@@ -283,7 +283,8 @@ def search(
 
     def record(tid: int, outcome: Outcome) -> None:
         with lock:
-            trial = trials.finish(tid, **outcome)
+            trial = trials.finish(tid, status=outcome.status, loss=outcome.loss, result=outcome.result,
+                                  error=outcome.error, duration=outcome.duration)
             if costs is not None:
                 costs.add(trial)
             progress.update(trials, trial)

@@ -26,6 +26,7 @@ import threading
 import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 import joblib
@@ -43,7 +44,26 @@ __all__ = ["Outcome", "evaluate_objective", "make_runner"]
 
 logger = logging.getLogger("hpsk")
 
-Outcome = dict[str, Any]
+@dataclass(frozen=True)
+class Outcome:
+    """What one evaluation gave, ready for :meth:`hpsk.Trials.finish`.
+
+    ``status`` is ``"ok"`` (then ``loss`` is a finite float), ``"fail"`` or
+    ``"timeout"`` (then ``error`` says why); ``result`` is what the objective
+    returned (``{"status": ...}`` when it never returned); ``duration`` is
+    the seconds the evaluation took, ``None`` when unknown.
+    """
+
+    status: str
+    loss: float | None = None
+    error: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    duration: float | None = None
+
+    @classmethod
+    def stopped(cls, status: str, error: str, duration: float | None = None) -> "Outcome":
+        """A trial that never reported back: stopped, killed, or lost with its worker."""
+        return cls(status=status, error=error, result={"status": status}, duration=duration)
 
 
 def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str, Any]) -> Outcome:
@@ -58,8 +78,7 @@ def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str,
     try:
         value = fn(compile_space(space).evaluate(point))
     except Exception as error:  # noqa: BLE001 - every trial failure is recorded
-        return {"status": STATUS_FAIL, "error": f"{type(error).__name__}: {error}",
-                "result": {"status": STATUS_FAIL}, "duration": time.perf_counter() - start}
+        return Outcome.stopped(STATUS_FAIL, f"{type(error).__name__}: {error}", time.perf_counter() - start)
     duration = time.perf_counter() - start
     result = dict(value) if isinstance(value, Mapping) else {"loss": value, "status": STATUS_OK}
     status = result.get("status", STATUS_OK)
@@ -69,16 +88,15 @@ def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str,
             value = float(loss)  # type: ignore[arg-type]  # anything float() takes is a loss
         except (TypeError, ValueError):
             message = f"the objective returned a loss that is not a number: {loss!r}"
-            return {"status": STATUS_FAIL, "error": message, "result": result, "duration": duration}
+            return Outcome(STATUS_FAIL, error=message, result=result, duration=duration)
         if not math.isfinite(value):
             message = f"the objective returned a non-finite loss: {value!r}"
-            return {"status": STATUS_FAIL, "error": message, "result": result, "duration": duration}
+            return Outcome(STATUS_FAIL, error=message, result=result, duration=duration)
         result["loss"] = value
-        return {"status": STATUS_OK, "loss": value, "result": result, "duration": duration}
+        return Outcome(STATUS_OK, loss=value, result=result, duration=duration)
     message = result.get("error") or f"the objective returned status {status!r}"
     status = status if status in (STATUS_FAIL, STATUS_TIMEOUT) else STATUS_FAIL
-    return {"status": status, "loss": None, "error": str(message), "result": result,
-            "duration": duration}
+    return Outcome(status, error=str(message), result=result, duration=duration)
 
 
 # --------------------------------------------------------------------------
@@ -204,8 +222,7 @@ class _JoblibRunner:
                         record(tid, outcome)
             except _BudgetSpent:
                 for tid in list(feed.handed):
-                    record(tid, {"status": STATUS_TIMEOUT, "error": "stopped at the search's time budget",
-                                 "result": {"status": STATUS_TIMEOUT}, "duration": None})
+                    record(tid, Outcome.stopped(STATUS_TIMEOUT, "stopped at the search's time budget"))
                 return
             except Exception as error:  # noqa: BLE001 - a worker died; joblib dropped the call
                 if feed.error is not None:
@@ -213,8 +230,7 @@ class _JoblibRunner:
                 message = (f"the worker process running this trial died or was lost "
                            f"({type(error).__name__}: {error})")
                 for tid in list(feed.handed):
-                    record(tid, {"status": STATUS_FAIL, "error": message,
-                                 "result": {"status": STATUS_FAIL}, "duration": None})
+                    record(tid, Outcome.stopped(STATUS_FAIL, message))
                 feed.handed.clear()
                 lost_workers = True
             finally:
@@ -449,8 +465,7 @@ class _ProcessRunner:
         slot = self.running.pop(future)
         slot.executor.shutdown(wait=False, kill_workers=True)
         duration = 0.0 if slot.started is None else time.monotonic() - slot.started
-        return slot.tid, {"status": status, "error": error, "result": {"status": status},
-                          "duration": duration}
+        return slot.tid, Outcome.stopped(status, error, duration)
 
     def _overrun(self, now: float) -> list[Future]:
         if self.trial_timeout is None:
