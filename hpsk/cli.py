@@ -310,6 +310,7 @@ def _training_data(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def _fit(args: argparse.Namespace) -> int:
     from . import HyperoptClassifier, HyperoptRegressor, algorithms, persistence
+    from .estimator import DEFAULT_MAX_EVALS
     from .exceptions import AllTrialsFailed
 
     output_dir = os.path.dirname(os.path.abspath(args.output))
@@ -338,7 +339,8 @@ def _fit(args: argparse.Namespace) -> int:
     )
     text_columns = [c for c in features.columns if not _pandas().api.types.is_numeric_dtype(features[c])]
     encoded_note = f", {len(text_columns)} non-numeric" if text_columns else ""
-    budget = [f"{args.max_evals or 50} evaluations"] if args.max_evals or not args.time_budget else []
+    budget = ([f"{args.max_evals or DEFAULT_MAX_EVALS} evaluations"]
+              if args.max_evals or not args.time_budget else [])
     budget += [f"{args.time_budget:g} s"] if args.time_budget else []
     print(f"hpsk fit: {args.train}: {X.shape[0]} rows, {features.shape[1]} feature columns"
           f"{encoded_note}; target {args.target!r} ({task}); budget {' or '.join(budget)}")

@@ -49,7 +49,7 @@ from .trials import Trial, Trials
 __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
 
 # Trials run when neither max_evals nor time_budget is set.
-_DEFAULT_MAX_EVALS = 50
+DEFAULT_MAX_EVALS = 50
 # Share of ``time_budget`` kept back from the search for the final refit.
 _REFIT_RESERVE = 0.1
 # Share of ``time_budget`` kept back for re-evaluating the top candidates.
@@ -514,7 +514,7 @@ class HyperoptEstimator(BaseEstimator):
     def _max_evals(self) -> int | None:
         """The number of trials to run; ``None`` runs until ``time_budget``."""
         if self.max_evals is None and self.time_budget is None:
-            return _DEFAULT_MAX_EVALS
+            return DEFAULT_MAX_EVALS
         return self.max_evals
 
     def _validate(self) -> None:
