@@ -328,16 +328,6 @@ def test_ctrl_c_before_any_trial_finishes_propagates(iris):
                            max_evals=5).fit(X, y)
 
 
-def test_the_refit_takes_threads_only_from_idle_cores(monkeypatch):
-    from hpsk import estimator
-
-    monkeypatch.setattr(estimator.os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(estimator.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
-    assert estimator._refit_threads(8) == 8 and estimator._refit_threads(None) == 1
-    monkeypatch.setattr(estimator.os, "getloadavg", lambda: (14.2, 14.0, 13.0))
-    assert estimator._refit_threads(8) == 1
-
-
 # ---- starting points ------------------------------------------------------------------
 
 _DEFAULTS = {
