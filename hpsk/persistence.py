@@ -104,8 +104,10 @@ def _optional(module_name: str, attribute: str) -> Any:
 
 
 # Files written before ``construct`` moved to ``hpsk.space`` name it by its old
-# place; ``hpsk.components._base`` keeps that name for them.
-_FORMER_NAMES = frozenset({"hpsk.components._base._construct"})
+# place; ``hpsk.components._base`` keeps that name for them. Files written
+# before ``hpsk.evaluation`` became a package name ``exogenous_columns`` by its
+# old place, which the package re-exports.
+_FORMER_NAMES = frozenset({"hpsk.components._base._construct", "hpsk.evaluation.exogenous_columns"})
 
 
 def _hpsk_types() -> set[str]:
@@ -113,6 +115,7 @@ def _hpsk_types() -> set[str]:
     from .algorithms import anneal, mix, rand, tpe
     from .components import gaussian_process, lagselectors, vkmeans
     from .estimator import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
+    from .evaluation import exogenous_columns
     from .space import Build, Categorical, Choice, CompiledSpace, Float, Gaussian, Integer, Param, construct
     from .trials import Trial, Trials
 
@@ -124,6 +127,8 @@ def _hpsk_types() -> set[str]:
         # scikit-learn's, XGBoost's and LightGBM's).
         construct, tabular.encoded, tabular.native, gaussian_process.scaled_kernel,
         lagselectors.lag_selector, vkmeans.ColumnKMeans,
+        # The column step of ``fit(..., EX_list=...)``.
+        exogenous_columns,
         # The ``algo`` parameter.
         tpe.suggest, rand.suggest, anneal.suggest, mix.suggest,
     )}
