@@ -260,6 +260,7 @@ class _Budget:
     loss_threshold: float | None
 
     def spent(self, trials: Trials) -> bool:
+        """Whether to stop: the deadline passed, a trial reached the threshold, or ``max_evals`` ran."""
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return True
         if (self.loss_threshold is not None and trials.n_ok

@@ -75,7 +75,7 @@ class _Feed:
                  retry: list[tuple[int, dict]] | None = None) -> None:
         self.make_task, self.source, self.capacity = make_task, source, capacity
         self.retry = list(retry or [])  # trials handed out before but never run
-        self.parallel: Any = None
+        self.parallel: Parallel | None = None
         self.handed: dict[int, dict] = {}  # tid -> point, not yet returned
         self.n_handed = 0
         self.error: BaseException | None = None
@@ -202,7 +202,7 @@ class _BudgetSpent(Exception):
     """The search's deadline passed while trials were still running."""
 
 
-def _stream(parallel: Any, feed: _Feed, deadline: float | None) -> Iterator[tuple[int, Any]]:
+def _stream(parallel: Parallel, feed: _Feed, deadline: float | None) -> Iterator[tuple[int, Any]]:
     """``parallel(feed)``'s results, cut off at ``deadline``.
 
     With a deadline, a thread consumes joblib's generator and this one waits
@@ -258,7 +258,7 @@ class _LostTaskGuard(threading.Thread):
     and does nothing where those are missing.
     """
 
-    def __init__(self, parallel: Any, interval: float = 0.5) -> None:
+    def __init__(self, parallel: Parallel, interval: float = 0.5) -> None:
         super().__init__(name="hpsk-lost-task-guard", daemon=True)
         self.parallel, self.interval = parallel, interval
         self.stopped = threading.Event()
