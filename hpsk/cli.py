@@ -42,9 +42,14 @@ import difflib
 import os
 import sys
 import time
-from typing import Any, Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
 from .versions import library_versions
+
+if TYPE_CHECKING:  # for annotations only: pandas is optional, the estimator is imported where used
+    import pandas as pd
+
+    from .estimator import HyperoptEstimator
 
 __all__ = ["main", "demo"]
 
@@ -182,7 +187,7 @@ def _pandas() -> Any:
     return pd
 
 
-def _read_csv(path: str) -> Any:
+def _read_csv(path: str) -> pd.DataFrame:
     pd = _pandas()
     if not os.path.isfile(path):
         raise InputError(f"no such file: {path!r}")
@@ -196,7 +201,7 @@ def _read_csv(path: str) -> Any:
     return frame
 
 
-def _check_column(frame: Any, column: str, path: str) -> None:
+def _check_column(frame: pd.DataFrame, column: str, path: str) -> None:
     if column in frame.columns:
         return
     names = [str(c) for c in frame.columns]
@@ -205,7 +210,7 @@ def _check_column(frame: Any, column: str, path: str) -> None:
     raise InputError(f"{path!r} has no column {column!r}{hint}")
 
 
-def _infer_task(target: Any) -> str:
+def _infer_task(target: pd.Series) -> str:
     """The estimator's rule: labels are classification, continuous numbers regression."""
     import numpy as np
 
@@ -223,7 +228,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _load_model(path: str) -> tuple[Any, dict[str, Any]]:
+def _load_model(path: str) -> tuple[HyperoptEstimator, dict[str, Any]]:
     """The fitted estimator in ``path`` and what is known of its training run.
 
     Reads what ``fit`` saves (an estimator with ``training_info_``), other
@@ -264,7 +269,7 @@ def _load_model(path: str) -> tuple[Any, dict[str, Any]]:
     return model, info
 
 
-def _input_columns(estimator: Any, info: dict[str, Any], path: str) -> list[str]:
+def _input_columns(estimator: HyperoptEstimator, info: dict[str, Any], path: str) -> list[str]:
     if "input_columns" in info:
         return list(info["input_columns"])
     if hasattr(estimator, "feature_names_in_"):  # fitted on a frame with string column names
@@ -273,11 +278,11 @@ def _input_columns(estimator: Any, info: dict[str, Any], path: str) -> list[str]
                      "needs a model fitted on a table (by 'hpsk fit', or on a DataFrame)")
 
 
-def _task_of(estimator: Any, info: dict[str, Any]) -> str:
+def _task_of(estimator: HyperoptEstimator, info: dict[str, Any]) -> str:
     return info.get("task") or ("classification" if hasattr(estimator, "classes_") else "regression")
 
 
-def _leaderboard_text(estimator: Any, top: int) -> str:
+def _leaderboard_text(estimator: HyperoptEstimator, top: int) -> str:
     from .leaderboard import leaderboard
 
     board = leaderboard(estimator, top=top)
@@ -291,7 +296,7 @@ def _leaderboard_text(estimator: Any, top: int) -> str:
 # --------------------------------------------------------------------------
 
 
-def _training_data(args: argparse.Namespace) -> tuple[Any, Any]:
+def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
     """The feature columns and the target of ``args.train``."""
     data = _read_csv(args.train)
     _check_column(data, args.target, args.train)

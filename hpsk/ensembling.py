@@ -16,11 +16,14 @@ The refitted ensemble is a plain :class:`~sklearn.ensemble.VotingClassifier`
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from .trials import Trial
 
 __all__ = ["PredictionPool", "greedy_selection", "voting_ensemble", "member_pipelines"]
 
@@ -40,9 +43,9 @@ class PredictionPool:
         self.max_bytes = max_bytes
         self._kept: dict[int, tuple[float, str, np.ndarray]] = {}
 
-    def take(self, trial: Any) -> None:
+    def take(self, trial: Trial) -> None:
         predictions = trial.result.pop("predictions", None) if isinstance(trial.result, dict) else None
-        if not trial.ok or predictions is None:
+        if not trial.ok or trial.loss is None or predictions is None:  # (an ok trial has a loss)
             return
         self._kept[trial.tid] = (float(trial.loss), str(trial.result.get("learner")), predictions)
         self.size = max(2, min(self.size, self.max_bytes // max(predictions.nbytes, 1)))
@@ -87,7 +90,7 @@ def greedy_selection(predictions: Sequence[np.ndarray], score: Callable[[np.ndar
     return counts
 
 
-def member_pipelines(ensemble: Any) -> list[Pipeline]:
+def member_pipelines(ensemble: Pipeline | VotingClassifier | VotingRegressor) -> list[Pipeline]:
     """The pipelines of a fitted voting ensemble, heaviest first (or ``[pipeline]``)."""
     if not isinstance(ensemble, (VotingClassifier, VotingRegressor)):
         return [ensemble]

@@ -233,10 +233,30 @@ def export_code(estimator: Any) -> str:
     TypeError
         If ``estimator`` is neither an estimator nor such a dict.
     """
-    if isinstance(estimator, dict) and estimator.get("format") == "hpsk-model" and "estimator" in estimator:
-        estimator = estimator["estimator"]  # a model file of an earlier 'hpsk fit' (a dict bundle)
+    estimator = _unbundled(estimator)
     is_search = isinstance(estimator, HyperoptEstimator)
-    if is_search:
+    pipeline = _pipeline_of(estimator)
+    imports = _Imports()
+    body = _render(pipeline, imports, indent=4, prefix=len("return "))
+    header = _summary(estimator if is_search else None, imports)
+    # The script fits on what the search's refit was given: codes for XGBoost.
+    classes = getattr(estimator, "classes_", None) if is_search else None
+    encodes_labels = classes is not None and estimator.labels_encoded_
+    fit_source = _encoding_fit_source(classes, imports) if encodes_labels else _PLAIN_FIT_SOURCE
+    title = "The pipeline chosen by hpsk" if is_search else f"A {type(pipeline).__name__}"
+    return _script(title, header, imports, body, fit_source)
+
+
+def _unbundled(model: Any) -> Any:
+    """The estimator of a model file of an earlier 'hpsk fit' (a dict bundle), else ``model``."""
+    if isinstance(model, dict) and model.get("format") == "hpsk-model" and "estimator" in model:
+        return model["estimator"]
+    return model
+
+
+def _pipeline_of(estimator: Any) -> Any:
+    """What is exported: an hpsk estimator's ``best_estimator_``, or ``estimator`` itself."""
+    if isinstance(estimator, HyperoptEstimator):
         pipeline = getattr(estimator, "best_estimator_", None)
         if pipeline is None:
             raise NotFittedError(
@@ -248,28 +268,36 @@ def export_code(estimator: Any) -> str:
     if not hasattr(pipeline, "get_params"):
         raise TypeError(f"export_code needs an hpsk estimator or a scikit-learn estimator, "
                         f"got {type(estimator).__name__}.")
+    return pipeline
 
-    imports = _Imports()
-    body = _render(pipeline, imports, indent=4, prefix=len("return "))
-    classes = getattr(estimator, "classes_", None) if is_search else None
-    # The script fits on what the search's refit was given: codes for XGBoost.
-    encodes_labels = classes is not None and estimator.labels_encoded_
 
+def _summary(search: HyperoptEstimator | None, imports: _Imports) -> str:
+    """The docstring's summary: the search that chose the pipeline and the library versions."""
     summary = []
-    if is_search:
-        trials = estimator.trials_
-        summary.append(f"hpsk tried {len(trials)} pipelines and chose this one (trial "
-                       f"{estimator.best_index_}, validation score {estimator.best_score_:.6g}).")
+    if search is not None:
+        summary.append(f"hpsk tried {len(search.trials_)} pipelines and chose this one (trial "
+                       f"{search.best_index_}, validation score {search.best_score_:.6g}).")
     libraries = ["scikit-learn"] + [name for name in ("xgboost", "lightgbm") if imports.uses(name)]
     written_by = ", ".join(f"{'Python' if name == 'python' else name} {version}"
                            for name, version in library_versions(libraries).items())
     summary.append(f"Written by {written_by}.")
+    return "\n".join(textwrap.wrap(" ".join(summary), width=_LINE_WIDTH - 4))
 
-    if encodes_labels:
-        imports.numpy = True
-        label_encoder = imports.name_of(_label_encoder())
-        classes_source = _render(np.asarray(classes), imports, indent=0)
-        fit_source = f'''
+
+_PLAIN_FIT_SOURCE = '''
+
+def fit(X, y):
+    """Fit the pipeline on ``X, y`` and return it."""
+    return make_pipeline_().fit(X, y)
+'''
+
+
+def _encoding_fit_source(classes: Any, imports: _Imports) -> str:
+    """``CLASSES`` and a ``fit`` that encodes ``y`` into their codes before fitting."""
+    imports.numpy = True
+    label_encoder = imports.name_of(_label_encoder())
+    classes_source = _render(np.asarray(classes), imports, indent=0)
+    return f'''
 
 # The learner wants class labels 0..n_classes-1: fit() encodes y as codes into
 # CLASSES, and the fitted pipeline predicts codes (CLASSES[codes] are labels).
@@ -281,31 +309,9 @@ def fit(X, y):
     codes = {label_encoder}().fit(CLASSES).transform(y)
     return make_pipeline_().fit(X, codes)
 '''
-    else:
-        fit_source = '''
-
-def fit(X, y):
-    """Fit the pipeline on ``X, y`` and return it."""
-    return make_pipeline_().fit(X, y)
-'''
-    header = "\n".join(textwrap.wrap(" ".join(summary), width=_LINE_WIDTH - 4))
-    title = "The pipeline chosen by hpsk" if is_search else f"A {type(pipeline).__name__}"
-    return f'''"""{title}, rebuilt from plain scikit-learn.
-
-{header}
-
-Use ``pipeline = fit(X, y)`` then ``pipeline.predict(X_new)``, or from a shell:
-``python this_script.py train.csv TARGET_COLUMN [model.joblib]``.
-"""
-
-{chr(10).join(imports.lines())}
 
 
-def make_pipeline_():
-    """The winning pipeline, unfitted."""
-    return {body}
-{fit_source}
-
+_MAIN_BLOCK = '''
 if __name__ == "__main__":
     import sys
 
@@ -323,6 +329,26 @@ if __name__ == "__main__":
         joblib.dump(pipeline, sys.argv[3])
         print("saved the fitted pipeline to", sys.argv[3])
 '''
+
+
+def _script(title: str, header: str, imports: _Imports, body: str, fit_source: str) -> str:
+    """The whole script: docstring, imports, ``make_pipeline_``, ``fit``, ``__main__``."""
+    return f'''"""{title}, rebuilt from plain scikit-learn.
+
+{header}
+
+Use ``pipeline = fit(X, y)`` then ``pipeline.predict(X_new)``, or from a shell:
+``python this_script.py train.csv TARGET_COLUMN [model.joblib]``.
+"""
+
+{chr(10).join(imports.lines())}
+
+
+def make_pipeline_():
+    """The winning pipeline, unfitted."""
+    return {body}
+{fit_source}
+''' + _MAIN_BLOCK
 
 
 def _label_encoder() -> type:

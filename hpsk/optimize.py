@@ -14,23 +14,25 @@ import numbers
 import threading
 import time
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Mapping
 
 import numpy as np
 from joblib import cpu_count
 
 from ._validation import Interval, InstanceOf, validate_params
-from .algorithms import tpe
+from .algorithms import History, tpe
 from .exceptions import AllTrialsFailed
-from .runners import Outcome, make_runner
+from .outcome import Outcome, Runner
+from .runners import make_runner
 from .space import CompiledSpace, compile_space
-from .trials import STATUS_OK, Trials
+from .trials import STATUS_OK, Trial, Trials
 
 __all__ = ["fmin", "search", "as_generator", "effective_n_jobs"]
 
 logger = logging.getLogger("hpsk")
 
-Algorithm = Callable[[CompiledSpace, Any, int, np.random.Generator], list]
+Algorithm = Callable[[CompiledSpace, History, int, np.random.Generator], list]
 
 
 def as_generator(rstate: Any) -> np.random.Generator:
@@ -94,8 +96,8 @@ class _Progress:
                 self.bar = tqdm(total=total, initial=initial, unit="trial", dynamic_ncols=True,
                                 mininterval=0, miniters=1)
 
-    def update(self, trials: Trials, trial: Any) -> None:
-        if trial.ok and (self.best is None or trial.loss < self.best):
+    def update(self, trials: Trials, trial: Trial) -> None:
+        if trial.ok and trial.loss is not None and (self.best is None or trial.loss < self.best):
             self.best = trial.loss
         logger.debug("trial %d %s loss=%s best=%s", trial.tid, trial.status, trial.loss, self.best)
         if self.bar is None:
@@ -116,21 +118,13 @@ class _Progress:
             self.bar.close()
 
 
-def fmin(
-    fn: Callable[[Any], Any],
-    space: Any,
-    algo: Algorithm | None = None,
-    max_evals: int | None = None,
-    trials: Trials | None = None,
-    rstate: Any = None,
-    timeout: float | None = None,
-    show_progressbar: bool = True,
-    *,
-    n_jobs: int | None = None,
-    trial_timeout: float | None = None,
-    loss_threshold: float | None = None,
-    points_to_evaluate: list[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+# fmin is over 60 lines only through its docstring, which documents hyperopt's
+# signature parameter by parameter; its signature and code are 20 lines.
+def fmin(fn: Callable[[Any], Any], space: Any, algo: Algorithm | None = None,
+         max_evals: int | None = None, trials: Trials | None = None, rstate: Any = None,
+         timeout: float | None = None, show_progressbar: bool = True, *, n_jobs: int | None = None,
+         trial_timeout: float | None = None, loss_threshold: float | None = None,
+         points_to_evaluate: list[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Minimise ``fn`` over ``space``; return the best point.
 
     Parameters
@@ -185,21 +179,14 @@ def fmin(
     AllTrialsFailed
         If no trial succeeded; the message quotes the first error.
     """
-    validate_params(
-        {"max_evals": max_evals, "timeout": timeout, "trial_timeout": trial_timeout,
-         "n_jobs": n_jobs, "loss_threshold": loss_threshold, "algo": algo, "trials": trials,
-         "points_to_evaluate": points_to_evaluate},
-        _FMIN_CONSTRAINTS, "fmin",
-    )
-    if max_evals is None and timeout is None and loss_threshold is None:
-        raise ValueError("fmin needs a budget: set max_evals, timeout or loss_threshold.")
+    _check_fmin_arguments({
+        "max_evals": max_evals, "timeout": timeout, "trial_timeout": trial_timeout, "n_jobs": n_jobs,
+        "loss_threshold": loss_threshold, "algo": algo, "trials": trials,
+        "points_to_evaluate": points_to_evaluate})
     compiled = compile_space(space)
     trials = Trials() if trials is None else trials
     rng = as_generator(rstate)
-    try:
-        starting = [compiled.complete(point, rng) for point in points_to_evaluate or []]
-    except ValueError as error:
-        raise ValueError(f"fmin: points_to_evaluate: {error}") from None
+    starting = _completed_points(compiled, points_to_evaluate, rng)
     search(fn, compiled, algo=algo, max_evals=max_evals, trials=trials, rng=rng,
            deadline=None if timeout is None else time.monotonic() + timeout,
            show_progressbar=show_progressbar, n_jobs=effective_n_jobs(n_jobs),
@@ -209,31 +196,35 @@ def fmin(
     return trials.argmin
 
 
+def _check_fmin_arguments(arguments: dict[str, Any]) -> None:
+    """``fmin``'s checks: each argument's type and range, and that some budget is set."""
+    validate_params(arguments, _FMIN_CONSTRAINTS, "fmin")
+    if all(arguments[name] is None for name in ("max_evals", "timeout", "loss_threshold")):
+        raise ValueError("fmin needs a budget: set max_evals, timeout or loss_threshold.")
+
+
+def _completed_points(space: CompiledSpace, points: list[Mapping[str, Any]] | None,
+                      rng: np.random.Generator) -> list[dict[str, Any]]:
+    """``points_to_evaluate`` made complete: labels they leave out drawn from the prior."""
+    try:
+        return [space.complete(point, rng) for point in points or []]
+    except ValueError as error:
+        raise ValueError(f"fmin: points_to_evaluate: {error}") from None
+
+
 def _all_failed_message(trials: Trials) -> str:
     if len(trials) == 0:
         return "No trial ran: the budget ran out before the first trial finished."
     return f"All {len(trials)} trials failed. The first error was: {trials.first_error()}"
 
 
-def search(
-    fn: Callable[[Any], Any],
-    space: CompiledSpace,
-    *,
-    algo: Algorithm | None,
-    max_evals: int | None,
-    trials: Trials,
-    rng: np.random.Generator,
-    deadline: float | None = None,
-    show_progressbar: bool = False,
-    n_jobs: int = 1,
-    trial_timeout: float | None = None,
-    loss_threshold: float | None = None,
-    progress_as_score: bool = False,
-    on_trial: Callable[[Any], None] | None = None,
-    points_to_evaluate: list[dict[str, Any]] | None = None,
-    cost_key: Callable[[dict], Hashable] | None = None,
-    kill_at_deadline: bool = False,
-) -> bool:
+def search(fn: Callable[[Any], Any], space: CompiledSpace, *, algo: Algorithm | None,
+           max_evals: int | None, trials: Trials, rng: np.random.Generator,
+           deadline: float | None = None, show_progressbar: bool = False, n_jobs: int = 1,
+           trial_timeout: float | None = None, loss_threshold: float | None = None,
+           progress_as_score: bool = False, on_trial: Callable[[Trial], None] | None = None,
+           points_to_evaluate: list[dict[str, Any]] | None = None,
+           cost_key: Callable[[dict], Hashable] | None = None, kill_at_deadline: bool = False) -> bool:
     """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
     ``points_to_evaluate`` are complete points proposed before ``algo`` while
@@ -252,58 +243,97 @@ def search(
     """
     algo = _default_algo() if algo is None else algo
     runner = make_runner(fn, space.space, n_jobs, trial_timeout, killable=kill_at_deadline and
-                          deadline is not None)
+                         deadline is not None)
     progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
-    lock = threading.RLock()  # joblib asks for points in its own thread
-    starting = list(points_to_evaluate or [])
-    costs = _CostModel(cost_key, trials) if deadline is not None and cost_key is not None else None
+    loop = _Loop(space, algo, trials, rng, _Budget(max_evals, deadline, loss_threshold),
+                 starting=list(points_to_evaluate or []), progress=progress, on_trial=on_trial,
+                 costs=_CostModel(cost_key, trials) if deadline is not None and cost_key is not None else None)
+    return _run(runner, loop, deadline)
 
-    def propose() -> dict | None:
-        if len(trials) < len(starting):
-            return starting[len(trials)]
+
+@dataclass(frozen=True)
+class _Budget:
+    """When a search stops handing out trials: a deadline, a loss reached, a trial count."""
+
+    max_evals: int | None
+    deadline: float | None
+    loss_threshold: float | None
+
+    def spent(self, trials: Trials) -> bool:
+        """Whether to stop: the deadline passed, a trial reached the threshold, or ``max_evals`` ran."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return True
+        if (self.loss_threshold is not None and trials.n_ok
+                and (trials.best_trial.loss or 0.0) <= self.loss_threshold):
+            return True  # (an ok trial always has a loss)
+        return self.max_evals is not None and len(trials) >= self.max_evals
+
+
+class _Loop:
+    """One search's ask and tell: the ``source`` and ``record`` a runner calls.
+
+    Both run in this process, but joblib asks for points in its own thread,
+    hence the lock.
+    """
+
+    def __init__(self, space: CompiledSpace, algo: Algorithm, trials: Trials, rng: np.random.Generator,
+                 budget: _Budget, *, starting: list[dict[str, Any]], progress: _Progress,
+                 on_trial: Callable[[Trial], None] | None, costs: _CostModel | None) -> None:
+        self.space, self.algo, self.trials, self.rng, self.budget = space, algo, trials, rng, budget
+        self.starting, self.progress, self.on_trial, self.costs = starting, progress, on_trial, costs
+        self.lock = threading.RLock()
+
+    def propose(self) -> dict | None:
+        """The next point: a starting point, else the algorithm's that fits in the time left."""
+        if len(self.trials) < len(self.starting):
+            return self.starting[len(self.trials)]
+        deadline = self.budget.deadline
         for _ in range(_REDRAWS):
-            [point] = algo(space, trials.history(space), 1, rng)
-            if costs is None or deadline is None or costs.fits(point, deadline - time.monotonic()):
+            [point] = self.algo(self.space, self.trials.history(self.space), 1, self.rng)
+            if self.costs is None or deadline is None or self.costs.fits(point, deadline - time.monotonic()):
                 return point
         return None  # every kind of trial proposed would overrun the deadline
 
-    def source() -> tuple[int, dict] | None:
-        with lock:
-            if deadline is not None and time.monotonic() >= deadline:
+    def source(self) -> tuple[int, dict] | None:
+        """The next ``(tid, point)``, recorded as running, or ``None`` once the budget is spent."""
+        with self.lock:
+            if self.budget.spent(self.trials):
                 return None
-            if loss_threshold is not None and trials.n_ok and (trials.best_trial.loss or 0.0) <= loss_threshold:
-                return None  # (an ok trial always has a loss)
-            if max_evals is not None and len(trials) >= max_evals:
-                return None
-            point = propose()
+            point = self.propose()
             if point is None:
                 return None
-            [tid] = trials.add_pending([point], time.time())
+            [tid] = self.trials.add_pending([point], time.time())
             return tid, point
 
-    def record(tid: int, outcome: Outcome) -> None:
-        with lock:
-            trial = trials.finish(tid, status=outcome.status, loss=outcome.loss, result=outcome.result,
-                                  error=outcome.error, duration=outcome.duration)
-            if costs is not None:
-                costs.add(trial)
-            progress.update(trials, trial)
-            if on_trial is not None:
-                on_trial(trial)
+    def record(self, tid: int, outcome: Outcome) -> None:
+        """Record a finished trial, then tell the cost model, the progress bar and ``on_trial``."""
+        with self.lock:
+            trial = self.trials.finish(tid, status=outcome.status, loss=outcome.loss, result=outcome.result,
+                                       error=outcome.error, duration=outcome.duration)
+            if self.costs is not None:
+                self.costs.add(trial)
+            self.progress.update(self.trials, trial)
+            if self.on_trial is not None:
+                self.on_trial(trial)
 
+
+def _run(runner: Runner, loop: _Loop, deadline: float | None) -> bool:
+    """Run ``loop`` through ``runner``; ``True`` when interrupted with trials to keep (see :func:`search`)."""
+    trials = loop.trials
     try:
-        runner.run(source, record, deadline)
+        runner.run(loop.source, loop.record, deadline)
     except KeyboardInterrupt:
         runner.close(kill=True)
         trials.drop_running()
         if trials.n_ok == 0:
             raise
+        # stacklevel 3: the warning points at search's caller, as when search warned itself.
         warnings.warn(f"Search interrupted after {len(trials)} trials; keeping the best so far.",
-                      RuntimeWarning, stacklevel=2)
+                      RuntimeWarning, stacklevel=3)
         return True
     finally:
         runner.close()
-        progress.close()
+        loop.progress.close()
     trials.drop_running()  # proposed but never run: handed out after the deadline
     return False
 
@@ -334,7 +364,7 @@ class _CostModel:
         except Exception:  # noqa: BLE001 - a point the key cannot read: no estimate
             return None
 
-    def add(self, trial: Any) -> None:
+    def add(self, trial: Trial) -> None:
         key = self._key(trial.point)
         if trial.status == STATUS_OK and trial.duration is not None and key is not None:
             self.durations.setdefault(key, []).append(float(trial.duration))

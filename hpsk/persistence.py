@@ -65,7 +65,7 @@ class UntrustedTypesError(TypeError):
         The types hpsk does not trust, as ``"module.Name"``.
     """
 
-    def __init__(self, path: Any, untrusted: Iterable[str]) -> None:
+    def __init__(self, path: str | os.PathLike, untrusted: Iterable[str]) -> None:
         self.types = sorted(untrusted)
         super().__init__(
             f"{os.fspath(path)!r} names {len(self.types)} type(s) that hpsk does not trust: "
@@ -338,7 +338,7 @@ def _check_storable(model: Any) -> None:
 # --------------------------------------------------------------------------
 
 
-def _is_skops(path: Any) -> bool:
+def _is_skops(path: str | os.PathLike) -> bool:
     return os.fspath(path).lower().endswith(".skops")
 
 

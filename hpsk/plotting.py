@@ -35,7 +35,7 @@ import numpy as np
 
 from .leaderboard import trials_of
 from .space import Choice, compile_space, option_name
-from .trials import Trials
+from .trials import Trial, Trials
 
 if TYPE_CHECKING:  # matplotlib is optional
     from matplotlib.axes import Axes
@@ -74,7 +74,7 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def _values(source: Any, score: bool | None) -> tuple[list[Any], np.ndarray, str, bool]:
+def _values(source: Any, score: bool | None) -> tuple[list[Trial], np.ndarray, str, bool]:
     """Successful trials, their plotted values, the axis label and whether higher is better."""
     trials = trials_of(source)
     # An estimator's trials are scored (higher is better); bare Trials have losses.
@@ -181,7 +181,7 @@ def plot_learners(
         objective).
     """
     ok, values, ylabel, higher_is_better = _values(source, score)
-    families = [t.result.get("learner") for t in ok]
+    families: list[Any] = [t.result.get("learner") for t in ok]
     if all(family is None for family in families):
         raise ValueError("plot_learners needs trials from an estimator's search: "
                          "no trial records a 'learner' in its result.")

@@ -1,113 +1,48 @@
 """Where trials run: in this process, through joblib, or in killable worker processes.
 
-A runner has ``run(source, record, deadline)`` and ``close(kill=False)``;
-:func:`make_runner` picks one for :func:`hpsk.optimize.search`:
+A runner has ``run(source, record, deadline)`` and ``close(kill=False)``
+(the contract of :mod:`hpsk.outcome`); :func:`make_runner` picks one for
+:func:`hpsk.optimize.search`:
 
 * ``_InlineRunner`` evaluates in this process (``n_jobs=1``, no deadline to
   enforce);
 * ``_JoblibRunner`` streams trials through one ``joblib.Parallel`` call, so
   any joblib backend (loky, dask, ray, spark) spreads them;
-* ``_ProcessRunner`` evaluates each trial in its own killable worker process
-  (one loky executor per slot), so ``trial_timeout`` and a one-worker
-  search's deadline stop a trial that overruns, even inside C code, and a
-  worker that dies fails only its trial.
+* :class:`hpsk.workers.ProcessRunner` evaluates each trial in its own
+  killable worker process (one loky executor per slot), so ``trial_timeout``
+  and a one-worker search's deadline stop a trial that overruns, even inside
+  C code, and a worker that dies fails only its trial.
 
-:func:`evaluate_objective` turns whatever one evaluation does (a loss, a
-dict, an exception, NaN) into an outcome, wherever it runs.
+:func:`evaluate_objective` and :class:`Outcome` (from :mod:`hpsk.outcome`)
+turn whatever one evaluation does (a loss, a dict, an exception, NaN) into
+an outcome, wherever it runs.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import queue
 import threading
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 import joblib
-from joblib import Parallel, cpu_count, delayed
+from joblib import Parallel, delayed
 
 try:  # the states joblib gives its job trackers (see _LostTaskGuard)
     from joblib.parallel import TASK_ERROR as _TASK_ERROR, TASK_PENDING as _TASK_PENDING
 except ImportError:  # pragma: no cover - a joblib without them: the guard stays idle
     _TASK_ERROR, _TASK_PENDING = "Error", None
 
-from .space import compile_space
-from .trials import STATUS_FAIL, STATUS_OK, STATUS_TIMEOUT
+from .outcome import Outcome, Record, Runner, Source, evaluate_objective
+from .trials import STATUS_FAIL, STATUS_TIMEOUT
+from .workers import ProcessRunner
 
 __all__ = ["Outcome", "evaluate_objective", "make_runner"]
 
 logger = logging.getLogger("hpsk")
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one evaluation gave, ready for :meth:`hpsk.Trials.finish`.
-
-    ``status`` is ``"ok"`` (then ``loss`` is a finite float), ``"fail"`` or
-    ``"timeout"`` (then ``error`` says why); ``result`` is what the objective
-    returned (``{"status": ...}`` when it never returned); ``duration`` is
-    the seconds the evaluation took, ``None`` when unknown.
-    """
-
-    status: str
-    loss: float | None = None
-    error: str | None = None
-    result: dict[str, Any] = field(default_factory=dict)
-    duration: float | None = None
-
-    @classmethod
-    def stopped(cls, status: str, error: str, duration: float | None = None) -> "Outcome":
-        """A trial that never reported back: stopped, killed, or lost with its worker."""
-        return cls(status=status, error=error, result={"status": status}, duration=duration)
-
-
-def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str, Any]) -> Outcome:
-    """Evaluate ``fn`` at ``point`` and turn whatever happens into an outcome.
-
-    ``fn`` may return a float loss or a dict with ``loss`` and ``status``
-    (hyperopt's contract). An exception, a missing or non-finite loss or a
-    ``"fail"`` status all give ``status="fail"`` with the error text; nothing
-    propagates, so one failing trial never kills a search.
-    """
-    start = time.perf_counter()
-    try:
-        value = fn(compile_space(space).evaluate(point))
-    except Exception as error:  # noqa: BLE001 - every trial failure is recorded
-        return Outcome.stopped(STATUS_FAIL, f"{type(error).__name__}: {error}", time.perf_counter() - start)
-    duration = time.perf_counter() - start
-    result = dict(value) if isinstance(value, Mapping) else {"loss": value, "status": STATUS_OK}
-    status = result.get("status", STATUS_OK)
-    loss = result.get("loss")
-    if status == STATUS_OK:
-        try:
-            value = float(loss)  # type: ignore[arg-type]  # anything float() takes is a loss
-        except (TypeError, ValueError):
-            message = f"the objective returned a loss that is not a number: {loss!r}"
-            return Outcome(STATUS_FAIL, error=message, result=result, duration=duration)
-        if not math.isfinite(value):
-            message = f"the objective returned a non-finite loss: {value!r}"
-            return Outcome(STATUS_FAIL, error=message, result=result, duration=duration)
-        result["loss"] = value
-        return Outcome(STATUS_OK, loss=value, result=result, duration=duration)
-    message = result.get("error") or f"the objective returned status {status!r}"
-    status = status if status in (STATUS_FAIL, STATUS_TIMEOUT) else STATUS_FAIL
-    return Outcome(status, error=str(message), result=result, duration=duration)
-
-
-# --------------------------------------------------------------------------
-# Runners. Each has ``run(source, record, deadline)``: ``source()`` returns the
-# next ``(tid, point)`` to evaluate, asked of the algorithm at the moment a
-# worker is free, or ``None`` once the budget is spent; ``record(tid,
-# outcome)`` stores a finished trial. Both are called in this process only.
-# --------------------------------------------------------------------------
-
-Source = Callable[[], "tuple[int, dict] | None"]
-Record = Callable[[int, Outcome], None]
 
 
 class _InlineRunner:
@@ -140,7 +75,7 @@ class _Feed:
                  retry: list[tuple[int, dict]] | None = None) -> None:
         self.make_task, self.source, self.capacity = make_task, source, capacity
         self.retry = list(retry or [])  # trials handed out before but never run
-        self.parallel: Any = None
+        self.parallel: Parallel | None = None
         self.handed: dict[int, dict] = {}  # tid -> point, not yet returned
         self.n_handed = 0
         self.error: BaseException | None = None
@@ -267,7 +202,7 @@ class _BudgetSpent(Exception):
     """The search's deadline passed while trials were still running."""
 
 
-def _stream(parallel: Any, feed: _Feed, deadline: float | None) -> Iterator[tuple[int, Any]]:
+def _stream(parallel: Parallel, feed: _Feed, deadline: float | None) -> Iterator[tuple[int, Any]]:
     """``parallel(feed)``'s results, cut off at ``deadline``.
 
     With a deadline, a thread consumes joblib's generator and this one waits
@@ -323,7 +258,7 @@ class _LostTaskGuard(threading.Thread):
     and does nothing where those are missing.
     """
 
-    def __init__(self, parallel: Any, interval: float = 0.5) -> None:
+    def __init__(self, parallel: Parallel, interval: float = 0.5) -> None:
         super().__init__(name="hpsk-lost-task-guard", daemon=True)
         self.parallel, self.interval = parallel, interval
         self.stopped = threading.Event()
@@ -388,148 +323,12 @@ def _tagged(fn: Callable, space: Any, tid: int, point: dict, config: Mapping[str
         return tid, evaluate_objective(fn, space, point)
 
 
-_WORKER_OBJECTIVE: dict[str, Any] = {}
-
-
-def _install_objective(fn: Callable, space: Any) -> None:
-    # Runs once per worker process, so the objective (and the data it holds)
-    # is pickled once per worker rather than once per trial.
-    _WORKER_OBJECTIVE["fn"], _WORKER_OBJECTIVE["space"] = fn, space
-
-
-def _evaluate_in_worker(point: dict) -> Outcome:
-    return evaluate_objective(_WORKER_OBJECTIVE["fn"], _WORKER_OBJECTIVE["space"], point)
-
-
-def _worker_ready() -> None:
-    """A no-op whose completion tells that a new worker has started."""
-
-
-def _thread_limits(n_jobs: int) -> dict[str, str]:
-    """Thread caps for the native pools (OpenMP, BLAS) of ``n_jobs`` workers.
-
-    What joblib's loky backend gives its workers: ``cpu_count // n_jobs``
-    threads each, unless the user set the variable. Without a cap, two
-    workers on two cores each spin up an OpenMP pool as wide as the machine,
-    and OpenMP's busy-waiting threads then slow a hist gradient boosting fit
-    down by one or two orders of magnitude.
-    """
-    from joblib._parallel_backends import ParallelBackendBase
-
-    n_threads = str(max(cpu_count() // max(n_jobs, 1), 1))
-    return {var: os.environ.get(var, n_threads) for var in ParallelBackendBase.MAX_NUM_THREADS_VARS}
-
-
-class _Slot:
-    """A trial in flight: its worker, and when it really started running."""
-
-    def __init__(self, tid: int, executor: Any, ready: Future | None) -> None:
-        self.tid, self.executor, self.ready = tid, executor, ready
-        self.started: float | None = None if ready is not None else time.monotonic()
-        if ready is not None:
-            # A new worker spends its first second or more importing; the
-            # trial's clock starts once it is up, not when it was submitted.
-            ready.add_done_callback(lambda _: setattr(self, "started", time.monotonic()))
-
-
-class _ProcessRunner:
-    """One single-worker loky executor per slot, killed when its trial overruns."""
-
-    def __init__(self, fn: Callable, space: Any, n_jobs: int, trial_timeout: float | None) -> None:
-        from joblib.externals.loky import ProcessPoolExecutor
-
-        env = _thread_limits(n_jobs)
-        self._make = lambda: ProcessPoolExecutor(
-            max_workers=1, initializer=_install_objective, initargs=(fn, space), env=env
-        )
-        self.capacity = n_jobs
-        self.trial_timeout = trial_timeout
-        self.idle: list[Any] = []
-        self.running: dict[Future, _Slot] = {}
-
-    @property
-    def n_running(self) -> int:
-        return len(self.running)
-
-    def submit(self, tid: int, point: dict) -> None:
-        ready = None
-        if self.idle:
-            executor = self.idle.pop()
-        else:
-            executor = self._make()
-            ready = executor.submit(_worker_ready)
-        future = executor.submit(_evaluate_in_worker, point)
-        self.running[future] = _Slot(tid, executor, ready)
-
-    def _stop(self, future: Future, status: str, error: str) -> tuple[int, Outcome]:
-        slot = self.running.pop(future)
-        slot.executor.shutdown(wait=False, kill_workers=True)
-        duration = 0.0 if slot.started is None else time.monotonic() - slot.started
-        return slot.tid, Outcome.stopped(status, error, duration)
-
-    def _overrun(self, now: float) -> list[Future]:
-        if self.trial_timeout is None:
-            return []
-        return [f for f, slot in self.running.items()
-                if slot.started is not None and now - slot.started >= self.trial_timeout]
-
-    def collect(self, timeout: float | None) -> Iterator[tuple[int, Outcome]]:
-        """Wait until a trial ends, overruns, or a new worker comes up; yield what ended."""
-        now = time.monotonic()
-        waits = [] if timeout is None else [timeout]
-        if self.trial_timeout is not None:
-            waits += [slot.started + self.trial_timeout - now
-                      for slot in self.running.values() if slot.started is not None]
-        starting = [slot.ready for slot in self.running.values()
-                    if slot.started is None and slot.ready is not None]
-        wait(list(self.running) + starting, timeout=max(0.0, min(waits)) if waits else None,
-             return_when=FIRST_COMPLETED)
-        for future in [f for f in self.running if f.done()]:
-            try:
-                outcome = future.result()
-            except BaseException as error:  # the worker died: segfault, os._exit, memory
-                yield self._stop(future, STATUS_FAIL,
-                                 f"the worker running this trial died ({type(error).__name__}: {error})")
-                continue
-            slot = self.running.pop(future)
-            self.idle.append(slot.executor)
-            yield slot.tid, outcome
-        for future in self._overrun(time.monotonic()):
-            yield self._stop(future, STATUS_TIMEOUT,
-                             f"the trial ran past trial_timeout={self.trial_timeout:g}s and was stopped")
-
-    def run(self, source: Source, record: Record, deadline: float | None) -> None:
-        exhausted = False
-        while True:
-            while not exhausted and len(self.running) < self.capacity:
-                item = source()
-                if item is None:
-                    exhausted = True
-                else:
-                    self.submit(*item)
-            if not self.running:
-                return
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            for tid, outcome in self.collect(left):
-                record(tid, outcome)
-            if deadline is not None and time.monotonic() >= deadline:
-                for future in list(self.running):
-                    record(*self._stop(future, STATUS_TIMEOUT, "stopped at the search's time budget"))
-
-    def close(self, kill: bool = False) -> None:
-        for future in list(self.running):
-            self._stop(future, STATUS_FAIL, "closed")
-        for executor in self.idle:
-            executor.shutdown(wait=False, kill_workers=kill)
-        self.idle = []
-
-
 def make_runner(fn: Callable, space: Any, n_jobs: int, trial_timeout: float | None,
-                 killable: bool = False) -> Any:
+                killable: bool = False) -> Runner:
     """The runner for ``n_jobs`` workers: killable processes with a ``trial_timeout``
     (or, with ``killable``, for one worker), joblib for several, else this process."""
     if trial_timeout is not None or (killable and n_jobs == 1):
-        return _ProcessRunner(fn, space, n_jobs, trial_timeout)
+        return ProcessRunner(fn, space, n_jobs, trial_timeout)
     if n_jobs > 1:
         return _JoblibRunner(fn, space, n_jobs)
     return _InlineRunner(fn, space)

@@ -17,7 +17,7 @@ from sklearn.base import is_classifier, is_regressor
 
 from ..ensembling import PredictionPool, greedy_selection
 from ..evaluation import PipelineObjective, reshuffled
-from ..runners import evaluate_objective
+from ..outcome import evaluate_objective
 from ..space import CompiledSpace
 from ..trials import Trial, Trials
 from .inputs import Inputs
