@@ -104,8 +104,11 @@ def _optional(module_name: str, attribute: str) -> Any:
 
 
 # Files written before ``construct`` moved to ``hpsk.space`` name it by its old
-# place; ``hpsk.components._base`` keeps that name for them.
-_FORMER_NAMES = frozenset({"hpsk.components._base._construct"})
+# place; ``hpsk.components._base`` keeps that name for them. Files written
+# before the distributions moved to ``hpsk.distributions`` name them
+# ``hpsk.space.Float`` and so on; ``hpsk.space`` re-exports them.
+_FORMER_NAMES = frozenset({"hpsk.components._base._construct"}) | {
+    f"hpsk.space.{name}" for name in ("Float", "Gaussian", "Integer", "Categorical")}
 
 
 def _hpsk_types() -> set[str]:
