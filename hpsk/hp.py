@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from .exceptions import InvalidParameterError
 from .space import Build, Categorical, Choice, Float, Gaussian, Integer, Param
@@ -40,7 +40,10 @@ __all__ = [
 ]
 
 
-def _make(function: str, label: str, build: Callable[[], Any]) -> Any:
+_Dist = TypeVar("_Dist", Float, Gaussian, Integer, Categorical)
+
+
+def _make(function: str, label: str, build: Callable[[], _Dist]) -> _Dist:
     """Build a distribution, prefixing any validation error with the call."""
     try:
         return build()

@@ -106,8 +106,11 @@ def _optional(module_name: str, attribute: str) -> Any:
 # Files written before ``construct`` moved to ``hpsk.space`` name it by its old
 # place; ``hpsk.components._base`` keeps that name for them. Files written
 # before ``hpsk.evaluation`` became a package name ``exogenous_columns`` by its
-# old place, which the package re-exports.
-_FORMER_NAMES = frozenset({"hpsk.components._base._construct", "hpsk.evaluation.exogenous_columns"})
+# old place, and files written before the distributions moved to
+# ``hpsk.distributions`` name them ``hpsk.space.Float`` and so on; the package
+# and ``hpsk.space`` re-export them.
+_FORMER_NAMES = frozenset({"hpsk.components._base._construct", "hpsk.evaluation.exogenous_columns"}) | {
+    f"hpsk.space.{name}" for name in ("Float", "Gaussian", "Integer", "Categorical")}
 
 
 def _hpsk_types() -> set[str]:

@@ -1,11 +1,8 @@
-"""Tables as users have them: column kinds, input checks, and a column-aware space.
+"""Tables as users have them: column kinds and a column-aware space.
 
-A pandas DataFrame can mix numbers, strings, categoricals, booleans, dates,
-free text and missing values, in numpy-backed, nullable or pyarrow-backed
-dtypes; a polars DataFrame is converted to pandas first
-(:func:`as_pandas_frame`). :func:`prepare_frame` checks a frame, turns dates
-into numbers and gives every column the same types whatever its backend
-(numbers as numpy numbers, the rest as object strings; NaN for missing);
+A frame is first converted and prepared by :mod:`hpsk.frames`
+(:func:`as_pandas_frame`, :func:`prepare_frame`, re-exported here): numbers
+as numpy numbers, the rest as object strings, NaN for missing.
 :func:`column_kinds` sorts its columns into numeric,
 categorical, high-cardinality and text ones. :func:`column_preprocessing`
 returns a search-space node that evaluates to a
@@ -24,7 +21,7 @@ and exports without hpsk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
@@ -35,7 +32,11 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 from sklearn.utils.validation import column_or_1d
 
 from . import hp
+from .frames import as_pandas_frame, as_target_array, is_frame, prepare_frame
 from .space import Build, Choice, construct
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ColumnKinds", "column_kinds", "prepare_frame", "column_preprocessing",
            "native_column_preprocessing", "native_learner", "frame_space", "is_frame",
@@ -62,125 +63,13 @@ TEXT_MIN_UNIQUE_SHARE = 0.5
 # width must stay bounded.
 TEXT_MAX_FEATURES = (300, 1000)
 
+# A column transformer's entry: (name, transformer node or "passthrough", columns).
+_Transformer = tuple[str, Build | str, list[str]]
+
 # Share of the trials given to the native pairing: one more option next to a
 # family of learners, half of the trials when the user fixed a native learner.
 NATIVE_SHARE_FAMILY = 0.25
 NATIVE_SHARE_SINGLE = 0.5
-
-
-def _library(obj: Any) -> str:
-    """The top-level package that defines ``obj``'s class ("pandas", "polars", ...)."""
-    return type(obj).__module__.split(".")[0]
-
-
-def is_frame(X: Any) -> bool:
-    """Whether ``X`` is a pandas or polars DataFrame (without importing either)."""
-    # ``shape`` first: a polars LazyFrame has none, and asking it for ``columns``
-    # or ``dtypes`` resolves its schema (with a warning).
-    return (_library(X) in ("pandas", "polars") and hasattr(X, "shape") and hasattr(X, "dtypes")
-            and hasattr(X, "columns"))
-
-
-def _polars_column(series: Any) -> Any:
-    """One polars column as the values a numpy-backed pandas column would hold.
-
-    Numbers become numpy numbers (integers with nulls floats with NaN),
-    strings object arrays with ``None``, ``Categorical``/``Enum`` pandas
-    categoricals, booleans numpy booleans (object ``True``/``False``/``None``
-    with nulls), ``Date``/``Datetime`` ``datetime64`` with ``NaT`` (a time
-    zone kept), ``Duration`` ``timedelta64``; anything else (lists, structs,
-    objects) Python objects. Uses polars' own ``to_numpy``, so no pyarrow.
-    """
-    import pandas as pd
-    import polars as pl
-
-    dtype = series.dtype
-    if isinstance(dtype, pl.Enum):
-        return pd.Categorical(series.cast(pl.String).to_numpy(), categories=list(dtype.categories))
-    if isinstance(dtype, pl.Categorical):
-        return pd.Categorical(series.cast(pl.String).to_numpy())
-    if isinstance(dtype, pl.Decimal):
-        return series.cast(pl.Float64).to_numpy()
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        # The instants in UTC, then in the column's zone, as polars' to_pandas gives them.
-        instants = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
-        utc = pd.Series(instants).dt.tz_localize("UTC")
-        return utc.dt.tz_convert(dtype.time_zone).array
-    if dtype == pl.Null:
-        return np.full(len(series), None, dtype=object)
-    if dtype.is_numeric() or dtype.is_temporal() or dtype in (pl.Boolean, pl.String):
-        return series.to_numpy()
-    # Nested and object columns: one Python object per row, as pandas holds them.
-    return pd.Series(series.to_list(), dtype=object).array
-
-
-def as_pandas_frame(X: Any, owner: str = "hpsk") -> Any:
-    """``X`` as a pandas DataFrame: a pandas frame as it is, a polars frame converted.
-
-    A polars DataFrame becomes the numpy-backed pandas frame with the same
-    column kinds (see :func:`_polars_column`), column by column with
-    polars' ``to_numpy``: unlike ``DataFrame.to_pandas`` this needs no
-    pyarrow, and the result does not depend on whether pyarrow is
-    installed. Anything else is returned unchanged.
-
-    Raises
-    ------
-    TypeError
-        For a polars LazyFrame (a query, not data yet).
-    """
-    if _library(X) != "polars":
-        return X
-    if type(X).__name__ == "LazyFrame":
-        raise TypeError(f"{owner}: X is a polars LazyFrame; pass the DataFrame X.collect() gives.")
-    if not is_frame(X):
-        return X
-    import pandas as pd
-
-    return pd.DataFrame({name: _polars_column(X.get_column(name)) for name in X.columns},
-                        index=pd.RangeIndex(X.height))
-
-
-def _target_column(y: Any) -> np.ndarray:
-    """A pandas Series as a numpy array, extension dtypes (nullable, pyarrow) included."""
-    import pandas as pd
-
-    dtype = y.dtype
-    if isinstance(dtype, (np.dtype, pd.CategoricalDtype)):
-        return y.to_numpy()
-    missing = bool(y.isna().any())
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if getattr(dtype, "kind", "O") in "iufb" and not missing and numpy_dtype is not None:
-        return y.to_numpy(dtype=numpy_dtype)
-    if getattr(dtype, "kind", "O") in "iuf":
-        return y.to_numpy(dtype=float, na_value=np.nan)
-    return y.to_numpy(dtype=object, na_value=np.nan)
-
-
-def as_target_array(y: Any) -> Any:
-    """A pandas or polars Series (or DataFrame, for several outputs) ``y`` as a numpy array.
-
-    pandas' nullable and pyarrow-backed dtypes become numpy ones (integers
-    with missing values floats with NaN, strings objects); polars
-    categoricals become their labels. Anything else is returned unchanged.
-    """
-    library = _library(y)
-    if library == "polars" and hasattr(y, "to_numpy"):
-        import polars as pl
-
-        if hasattr(y, "columns"):
-            if not y.width:
-                return y.to_numpy()
-            return np.column_stack([as_target_array(y.get_column(c)) for c in y.columns])
-        if isinstance(y.dtype, (pl.Categorical, pl.Enum)):
-            y = y.cast(pl.String)
-        return y.to_numpy()
-    if library == "pandas" and hasattr(y, "dtypes"):
-        if hasattr(y, "columns"):
-            if all(isinstance(d, np.dtype) for d in y.dtypes):
-                return y.to_numpy()
-            return np.column_stack([_target_column(y.iloc[:, i]) for i in range(y.shape[1])])
-        return _target_column(y)
-    return y
 
 
 @dataclass(frozen=True)
@@ -205,122 +94,7 @@ class ColumnKinds:
         return tuple(c for c in self.categorical + self.high_cardinality if c in few)
 
 
-def _as_datetime64(values: Any) -> Any:
-    """A datetime column (numpy, time-zone aware or pyarrow timestamp/date) as naive ``datetime64``.
-
-    A time-zone aware column keeps its local wall time (the month, weekday
-    and hour a person there would read).
-    """
-    import pandas as pd
-
-    arrow_type = getattr(values.dtype, "pyarrow_dtype", None)
-    zone = getattr(values.dtype, "tz", None) or getattr(arrow_type, "tz", None)
-    if zone is not None:
-        values = values.dt.tz_localize(None)
-    if isinstance(values.dtype, np.dtype):
-        return values
-    unit = getattr(arrow_type, "unit", "us")  # a timestamp's own precision; dates in microseconds
-    return pd.Series(values.astype(f"datetime64[{unit}]"), index=values.index)
-
-
-def _date_parts(frame: Any, column: str) -> dict[str, Any]:
-    values = _as_datetime64(frame[column])
-    days = (values - np.datetime64("1970-01-01")).dt.total_seconds() / 86400.0
-    return {f"{column}__days": days, f"{column}__month": values.dt.month.astype(float),
-            f"{column}__weekday": values.dt.day_of_week.astype(float),
-            f"{column}__hour": values.dt.hour.astype(float)}
-
-
-def _numbers(values: Any) -> Any:
-    """A numeric column as numpy numbers: nullable and pyarrow ones as float64 with NaN.
-
-    Integer columns without missing values stay integers, as in a
-    numpy-backed frame.
-    """
-    import pandas as pd
-
-    if isinstance(values.dtype, np.dtype):
-        return values
-    numpy_dtype = getattr(values.dtype, "numpy_dtype", None)
-    if numpy_dtype is not None and numpy_dtype.kind in "iu" and not values.isna().any():
-        return pd.Series(values.to_numpy(dtype=numpy_dtype), index=values.index)
-    return pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=values.index)
-
-
-def prepare_frame(frame: Any, owner: str) -> Any:
-    """Check a DataFrame and give every column the types the learners take.
-
-    A polars frame is first converted (see :func:`as_pandas_frame`). Each
-    datetime column (numpy, time-zone aware or pyarrow timestamps and
-    dates) becomes days since 1970, month, weekday and hour (NaT stays
-    missing); a duration column becomes days. Numeric columns become numpy
-    numbers, nullable and pyarrow ones float64 with NaN for missing values.
-    Every other column (strings of any backend, categoricals, booleans,
-    objects) becomes an object column of strings with ``np.nan`` for missing
-    values, or float64 when it holds only numbers. Column names become
-    strings. So a frame gives the same prepared frame whatever its backend
-    (numpy, nullable, pyarrow, polars).
-
-    Raises
-    ------
-    ValueError
-        For infinite or complex values, and for an object column that mixes
-        numbers and strings, naming the column.
-    """
-    import pandas as pd
-
-    converted = as_pandas_frame(frame, owner)
-    frame = converted.copy() if converted is frame else converted
-    frame.columns = [str(c) for c in frame.columns]
-    for column in list(frame.columns):
-        values = frame[column]
-        kind = getattr(values.dtype, "kind", "O")
-        if kind == "M" or pd.api.types.is_datetime64_any_dtype(values):
-            position = frame.columns.get_loc(column)
-            parts = _date_parts(frame, column)
-            frame = frame.drop(columns=[column])
-            for offset, (name, part) in enumerate(parts.items()):
-                frame.insert(position + offset, name, part)
-        elif kind == "m":
-            seconds = values.dt.total_seconds()
-            frame[column] = pd.Series(seconds.to_numpy(dtype=float, na_value=np.nan) / 86400.0,
-                                      index=frame.index)
-        elif kind == "c" or pd.api.types.is_complex_dtype(values):
-            raise ValueError(f"{owner}: column {column!r} holds complex numbers, which no learner takes.")
-        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            numbers = _numbers(values)
-            if numbers is not values:  # (numpy columns stay as they are: no copy per column)
-                frame[column] = numbers
-            if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
-                raise ValueError(f"{owner}: column {column!r} contains infinity; replace it with a "
-                                 "finite value or NaN.")
-        else:
-            # Objects, strings, categoricals and booleans, whatever their backend;
-            # missing values (None, NaN, NaT, pd.NA) become np.nan.
-            objects = values.astype(object)
-            missing = objects.isna().to_numpy()
-            present = objects[~missing]
-            kinds = {type(v) for v in present}
-            if any(issubclass(k, complex) for k in kinds):
-                raise ValueError(f"{owner}: column {column!r} holds complex numbers.")
-            numbers = {k for k in kinds if issubclass(k, (int, float, np.number)) and not issubclass(k, bool)}
-            if numbers and kinds - numbers:
-                examples = ", ".join(sorted(k.__name__ for k in kinds))
-                raise ValueError(f"{owner}: column {column!r} mixes value types ({examples}); "
-                                 "convert it to numbers or to strings first.")
-            if numbers and not pd.api.types.is_bool_dtype(values):
-                frame[column] = pd.Series(np.where(missing, np.nan, objects.to_numpy()).astype(float),
-                                          index=frame.index)
-            else:
-                # Booleans, categories and strings all become strings, so the
-                # imputer's "missing" level and every encoder see one type.
-                strings = np.full(len(objects), np.nan, dtype=object)
-                strings[~missing] = [str(v) for v in present]
-                frame[column] = pd.Series(strings, index=frame.index, dtype=object)
-    return frame
-
-
-def _is_text(values: Any) -> bool:
+def _is_text(values: pd.Series) -> bool:
     """Whether a string column holds free text (see ``TEXT_MIN_MEAN_LENGTH``)."""
     present = values.dropna()
     if len(present) == 0:
@@ -360,7 +134,7 @@ def column_kinds(frame: Any) -> ColumnKinds:
     return ColumnKinds(tuple(numeric), tuple(categorical), tuple(high), tuple(text), tuple(too_many))
 
 
-def _numeric_branch(name: str) -> Any:
+def _numeric_branch(name: str) -> Build:
     # Median resists outliers; mean is the classic choice. Indicators let a
     # learner use "was missing" as information, which often matters.
     return Build(SimpleImputer, kwargs={
@@ -404,7 +178,7 @@ def _native_ordinal() -> Build:
                                          "encoded_missing_value": np.nan})
 
 
-def _steps(*steps: Any) -> Build:
+def _steps(*steps: Build | Choice) -> Build:
     return Build(Pipeline, kwargs={"steps": [(f"step{i}", s) for i, s in enumerate(steps)]})
 
 
@@ -424,7 +198,7 @@ def _text(name: str) -> Build:
     return _steps(imputer, Build(FunctionTransformer, kwargs={"func": column_or_1d}), vectorizer)
 
 
-def _text_transformers(name: str, kinds: ColumnKinds, text: Build | None) -> list[tuple[str, Any, list[str]]]:
+def _text_transformers(name: str, kinds: ColumnKinds, text: Build | None) -> list[_Transformer]:
     # One vectoriser per column; they share their hyperparameters.
     if not kinds.text:
         return []
@@ -432,7 +206,7 @@ def _text_transformers(name: str, kinds: ColumnKinds, text: Build | None) -> lis
     return [(f"text_{i}", vectorizer, [column]) for i, column in enumerate(kinds.text)]
 
 
-def _column_transformer(transformers: list[Any]) -> Build:
+def _column_transformer(transformers: list[_Transformer]) -> Build:
     # Dense output whatever the share of zeros (tf-idf): the scalers, PCA and
     # HistGradientBoosting that may follow need it.
     return Build(ColumnTransformer, kwargs={"transformers": transformers, "remainder": "drop",
@@ -451,7 +225,7 @@ def column_preprocessing(name: str, kinds: ColumnKinds, *, classification: bool,
     both this and :func:`native_column_preprocessing` in one space (labels
     are unique).
     """
-    transformers = []
+    transformers: list[_Transformer] = []
     if kinds.numeric:
         transformers.append(("numeric", _numeric_branch(name), list(kinds.numeric)))
     if kinds.categorical:
@@ -479,7 +253,7 @@ def native_column_preprocessing(name: str, kinds: ColumnKinds, *, text: Build | 
     ``NATIVE_MAX_LEVELS`` levels as ordinal codes read as numbers; text
     columns vectorised as in :func:`column_preprocessing`.
     """
-    transformers: list[Any] = []
+    transformers: list[_Transformer] = []
     if kinds.native_categorical:
         transformers.append(("categorical", _native_ordinal(), list(kinds.native_categorical)))
     if kinds.numeric:
@@ -498,7 +272,7 @@ def _with_settings(node: Build, settings: dict[str, Any]) -> Build:
     return Build(node.fn, node.args, {**node.kwargs, **settings})
 
 
-def native_learner(learner: Any, kinds: ColumnKinds) -> Any | None:
+def native_learner(learner: Any, kinds: ColumnKinds) -> Build | Choice | None:
     """``learner`` restricted to the learners that take :func:`native_column_preprocessing`.
 
     A HistGradientBoosting component gets ``categorical_features`` (the
@@ -544,7 +318,7 @@ def native(**parts: Any) -> dict[str, Any]:
 
 
 def frame_space(learner: Any, preprocessing: Any, ex_preprocs: list[Any], kinds: ColumnKinds, *,
-                classification: bool, allow_native: bool = True) -> Any:
+                classification: bool, allow_native: bool = True) -> dict[str, Any] | Choice:
     """The estimator's space for a DataFrame: column preprocessing, then the rest.
 
     Evaluates to ``{"learner", "preprocessing", "ex_preprocs"}`` with the

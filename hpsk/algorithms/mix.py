@@ -16,7 +16,7 @@ from ._history import History
 
 __all__ = ["suggest"]
 
-Algorithm = Callable[[CompiledSpace, History, int, np.random.Generator], list]
+Algorithm = Callable[[CompiledSpace, History, int, np.random.Generator], list[dict[str, Any]]]
 
 DEFAULT_P_SUGGEST: tuple[tuple[float, Algorithm], ...] = ((0.1, rand.suggest), (0.9, tpe.suggest))
 

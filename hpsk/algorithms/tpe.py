@@ -18,176 +18,32 @@ Numeric parameters are modelled in an internal space: log parameters in log
 space, bounded ones rescaled to ``[0, 1]`` (widened by ``q / 2`` for
 quantised and integer ones, rounded back when proposed), unbounded normal
 ones standardised by the prior's ``mu`` and ``sigma``.
+
+The settings, their validation and the default size of the good set and
+weights of the observations (:class:`TPESettings`, :func:`default_gamma`,
+:func:`default_weights`) live in :mod:`hpsk.algorithms._tpe_settings`; this
+module re-exports them.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import numbers
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .._validation import InstanceOf, Interval, validate_params
-from ..exceptions import InvalidParameterError
 from ..space import Categorical, CompiledSpace, Condition, Float, Gaussian, Integer
 from . import _parzen
 from ._history import OK, History
+from ._tpe_settings import TPESettings, cached_settings, default_gamma, default_weights
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 __all__ = ["suggest", "TPESettings", "default_gamma", "default_weights"]
-
-
-def default_gamma(n_finished: int, max_good: int = 25) -> int:
-    """Size of the good set: 15% of the finished trials (rounded up), at most ``max_good``.
-
-    Linear in ``n`` as in optuna (10%) rather than hyperopt's
-    ``ceil(0.25 * sqrt(n))``, which keeps the good set so small that ``l(x)``
-    collapses onto a few points and over-exploits multimodal functions.
-    15% rather than 10% gives ``l(x)`` half as many kernels again, so it
-    covers the good region instead of its few best points: on the suite of
-    ``benchmarks/tpe.py`` (11 problems, 30 seeds, 100 evaluations) it was
-    significantly better than 10% on Branin, Goldstein-Price, Shekel and
-    Ackley (with prior weight 1); on the two mixed/conditional problems it
-    explored too little unless the prior weighs 2 (see
-    :attr:`TPESettings.prior_weight`). Together (the defaults) on 30 fresh
-    seeds they beat 10% / weight 1 on 5 of the 11 problems after 50
-    evaluations and on 2 after 100, and lost on none. Integer arithmetic
-    equals ``ceil(0.15 * n)``.
-    """
-    return min((15 * n_finished + 99) // 100, max_good)
-
-
-def default_weights(n_observations: int, n_recent: int = 25) -> np.ndarray:
-    """Observation weights in trial order: the newest ``n_recent`` weigh 1, older ones ramp down to ``1/n``.
-
-    Old trials were proposed by a less informed model, so they describe the
-    region of interest less well than recent ones. Dropping the ramp (all
-    weights 1) was significantly worse on the conditional ``branches`` and the
-    mixed ``all_kinds`` problems of ``benchmarks/tpe.py``.
-    """
-    if n_observations <= n_recent:
-        return np.ones(n_observations)
-    ramp = np.linspace(1.0 / n_observations, 1.0, n_observations - n_recent)
-    return np.concatenate([ramp, np.ones(n_recent)])
-
-
-# --------------------------------------------------------------------------
-# Settings.
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TPESettings:
-    """The settings of :func:`suggest`, validated when the object is made.
-
-    :func:`suggest` takes the same names as keywords and builds this object
-    from them, so ``functools.partial(hpsk.tpe.suggest, gamma=0.3)`` is
-    checked by the same rules at its first call. The object is immutable;
-    :func:`dataclasses.replace` gives a modified copy, validated again.
-
-    Parameters
-    ----------
-    n_startup_jobs : int >= 0, default=10
-        Until this many trials have finished, points are drawn from the
-        prior (at least one finished trial is always needed, so 0 acts as
-        1). ``suggest`` does not know the budget, so tpe.md's ``max(10, 5%
-        of budget)`` cannot be applied; 10 is that rule for every budget up
-        to 200 (and optuna's default). Against hyperopt's 20 on the 11
-        problems of ``benchmarks/tpe.py`` (30 seeds, 100 evaluations), 10
-        had the lower mean regret on 7. For long searches pass e.g.
-        ``max(10, budget // 20)``.
-    gamma : float in (0, 1], callable or None, default=None
-        Size of the good set. A callable maps the number of finished trials
-        to a count; a float is the fraction ``ceil(gamma * n)``, capped at
-        ``linear_forgetting``; ``None`` is :func:`default_gamma` (15%), also
-        capped at ``linear_forgetting``. Unlike hyperopt's ``gamma``, a float
-        scales ``n``, not ``sqrt(n)``.
-    n_EI_candidates : int >= 1, default=24
-        Candidates drawn from the good mixture per group; the one with the
-        highest ``log l - log g`` is proposed. More exploits harder: 64 was
-        no better than 24 on the benchmark suite and worse on the mixed space.
-    prior_weight : float > 0, default=2.0
-        Weight of the prior kernel in each mixture, relative to an
-        observation of weight 1; also the smoothing of categorical kernels.
-        Twice the references' 1: with the larger good set of
-        :func:`default_gamma` it keeps exploring mixed and conditional
-        spaces (with weight 1 the 15% good set was significantly worse than
-        optuna's 10% on the benchmark's ``branches`` and ``all_kinds``; with
-        weight 2 it is worse nowhere and better on Branin).
-    linear_forgetting : int >= 1, default=25
-        The newest ``linear_forgetting`` observations of each set weigh 1,
-        older ones ramp down linearly (:func:`default_weights`).
-    multivariate : bool, default=True
-        Model the parameters of a group jointly. ``False`` scores each
-        parameter alone, as hyperopt does; on ``benchmarks/tpe.py`` (30
-        seeds, 100 evaluations) that was significantly worse on 6 of the 11
-        problems (Branin, Hartmann6, Goldstein-Price, Shekel, Rosenbrock,
-        Ackley) and better on none.
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming the setting, what is allowed and the value given.
-
-    Examples
-    --------
-    >>> from hpsk.algorithms.tpe import TPESettings
-    >>> TPESettings(gamma=0.3).n_good(40)
-    12
-    >>> TPESettings(n_EI_candidates=0)
-    Traceback (most recent call last):
-        ...
-    hpsk.exceptions.InvalidParameterError: The 'n_EI_candidates' parameter of TPESettings must be an int in the range [1, inf). Got 0 instead.
-    """
-
-    n_startup_jobs: int = 10
-    gamma: float | Callable[[int], int] | None = None
-    n_EI_candidates: int = 24
-    prior_weight: float = 2.0
-    linear_forgetting: int = 25
-    multivariate: bool = True
-
-    _constraints: ClassVar[dict[str, list[Any]]] = {
-        "n_startup_jobs": [Interval(numbers.Integral, 0, None, "left")],
-        "gamma": [Interval(numbers.Real, 0, 1, "right"), callable, None],
-        "n_EI_candidates": [Interval(numbers.Integral, 1, None, "left")],
-        "prior_weight": [Interval(numbers.Real, 0, math.inf, "neither")],
-        "linear_forgetting": [Interval(numbers.Integral, 1, None, "left")],
-        "multivariate": [InstanceOf((bool, np.bool_), "a bool")],
-    }
-
-    def __post_init__(self) -> None:
-        validate_params(self.__dict__, self._constraints, "TPESettings")
-
-    def n_good(self, n_finished: int) -> int:
-        """The size of the good set among ``n_finished`` trials (``gamma``)."""
-        if self.gamma is None:
-            return default_gamma(n_finished, max_good=self.linear_forgetting)
-        if callable(self.gamma):
-            return self.gamma(n_finished)
-        return min(math.ceil(self.gamma * n_finished), self.linear_forgetting)
-
-    def weights(self, n_observations: int) -> np.ndarray:
-        """The weights of ``n_observations`` observations in trial order (``linear_forgetting``)."""
-        return default_weights(n_observations, n_recent=self.linear_forgetting)
-
-
-@functools.lru_cache(maxsize=64, typed=True)
-def _cached_settings(*values: Any) -> TPESettings:
-    return TPESettings(*values)
-
-
-def _settings(*values: Any) -> TPESettings:
-    """``TPESettings(*values)``, cached: :func:`suggest` builds one per call."""
-    try:
-        return _cached_settings(*values)
-    except InvalidParameterError:
-        raise
-    except TypeError:  # an unhashable value: validate it uncached
-        return TPESettings(*values)
 
 
 # --------------------------------------------------------------------------
@@ -293,7 +149,7 @@ def parameter_groups(space: CompiledSpace, multivariate: bool = True) -> tuple[_
     """
     cached = _GROUP_CACHE.setdefault(space, {})
     if multivariate not in cached:
-        by_key: dict[Any, list[str]] = {}
+        by_key: dict[tuple[Condition, ...] | str, list[str]] = {}
         for label, paths in space.conditions.items():
             by_key.setdefault(paths if multivariate else label, []).append(label)
         groups = [labels for labels in by_key.values()]
@@ -465,11 +321,7 @@ def _point_of(group: _Group, chosen: _Observations, point: dict[str, Any]) -> No
 
 
 def suggest(
-    space: CompiledSpace,
-    history: History,
-    n: int,
-    rng: np.random.Generator,
-    *,
+    space: CompiledSpace, history: History, n: int, rng: np.random.Generator, *,
     n_startup_jobs: int = TPESettings.n_startup_jobs,
     gamma: float | Callable[[int], int] | None = TPESettings.gamma,
     n_EI_candidates: int = TPESettings.n_EI_candidates,
@@ -478,10 +330,6 @@ def suggest(
     multivariate: bool = TPESettings.multivariate,
 ) -> list[dict[str, Any]]:
     """Propose ``n`` points with the Tree-structured Parzen Estimator.
-
-    The settings (every keyword) are those of :class:`TPESettings`, where
-    each is described; they are validated at every call, so a bad value in
-    ``functools.partial(hpsk.tpe.suggest, ...)`` fails at the first one.
 
     Parameters
     ----------
@@ -519,24 +367,23 @@ def suggest(
     Raises
     ------
     InvalidParameterError
-        When a setting is out of its range (see :class:`TPESettings`).
+        When a setting is out of its range: the keywords are validated as
+        :class:`TPESettings` (where each is described) at every call, so a bad
+        value in ``functools.partial(hpsk.tpe.suggest, ...)`` fails at the first.
     """
-    settings = _settings(n_startup_jobs, gamma, n_EI_candidates, prior_weight, linear_forgetting, multivariate)
+    settings = cached_settings(
+        n_startup_jobs, gamma, n_EI_candidates, prior_weight, linear_forgetting, multivariate)
     if not space.labels or n <= 0:
         return [{} for _ in range(max(n, 0))]
 
     good_rows, n_finished = split_good_bad(history, settings.n_good)
     if n_finished < max(settings.n_startup_jobs, 1):
         return space.sample(n, rng)
-    # The matrix products are small (candidates x dimensions x kernels): a
-    # multi-threaded BLAS only adds synchronisation, and on a busy machine
-    # it made one suggestion after 1000 trials 5x slower (10 ms, not 2 ms).
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        return _suggest_points(space, history, n, rng, good_rows, settings)
+    return _suggest_points(space, history, n, rng, good_rows, settings)
 
 
 @functools.lru_cache(maxsize=1)
-def _blas_controller() -> Any:
+def _blas_controller() -> ThreadpoolController:
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
@@ -551,25 +398,29 @@ def _suggest_points(
     settings: TPESettings,
 ) -> list[dict[str, Any]]:
     """The TPE proposals of :func:`suggest`, once the good rows are known."""
-    states = []
-    for group in parameter_groups(space, settings.multivariate):
-        observations, active = _observe(group, history)
-        good_of_active = good_rows[active]
-        good = fit_parzen(group, observations.take(good_of_active), settings)
-        empty = observations.take(np.zeros(len(good_of_active), dtype=bool))
-        states.append(_GroupState(group, good, observations.take(~good_of_active), empty))
+    # The matrix products are small (candidates x dimensions x kernels): a
+    # multi-threaded BLAS only adds synchronisation, and on a busy machine
+    # it made one suggestion after 1000 trials 5x slower (10 ms, not 2 ms).
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        states = []
+        for group in parameter_groups(space, settings.multivariate):
+            observations, active = _observe(group, history)
+            good_of_active = good_rows[active]
+            good = fit_parzen(group, observations.take(good_of_active), settings)
+            empty = observations.take(np.zeros(len(good_of_active), dtype=bool))
+            states.append(_GroupState(group, good, observations.take(~good_of_active), empty))
 
-    points: list[dict[str, Any]] = []
-    for seed in rng.integers(0, 2**63 - 1, size=n):
-        stream = np.random.default_rng(int(seed))
-        for _ in range(5):  # a point repeating one of the batch is drawn again, at most 4 times
-            point, chosen = _propose_point(states, settings, stream)
-            if point not in points:
-                break
-        points.append(point)
-        for state, row in chosen:
-            state.bad = state.bad.append(row)  # the constant liar: only g changes
-            state.batch = state.batch.append(row)
+        points: list[dict[str, Any]] = []
+        for seed in rng.integers(0, 2**63 - 1, size=n):
+            stream = np.random.default_rng(int(seed))
+            for _ in range(5):  # a point repeating one of the batch is drawn again, at most 4 times
+                point, chosen = _propose_point(states, settings, stream)
+                if point not in points:
+                    break
+            points.append(point)
+            for state, row in chosen:
+                state.bad = state.bad.append(row)  # the constant liar: only g changes
+                state.batch = state.batch.append(row)
     return points
 
 

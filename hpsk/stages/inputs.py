@@ -20,7 +20,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
 
-from ..tabular import as_pandas_frame, as_target_array, is_frame, prepare_frame
+from ..frames import as_pandas_frame, as_target_array, is_frame, prepare_frame
 
 __all__ = ["Inputs", "read_inputs", "infer_task", "join_exogenous", "predict_input", "is_documents"]
 
