@@ -313,25 +313,56 @@ def _training_data(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
     return features, target
 
 
+def _check_output(path: str) -> None:
+    """Fail before the search, not after it, when the model cannot be saved to ``path``."""
+    from . import persistence
+
+    output_dir = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(output_dir):
+        raise InputError(f"cannot save to {path!r}: no such directory {output_dir!r}")
+    try:
+        persistence.check_format(path)
+    except ImportError as error:
+        raise InputError(f"cannot save to {path!r}: {error}") from None
+
+
+def _announce(args: argparse.Namespace, features: pd.DataFrame, task: str) -> None:
+    """The line printed before the search: the data, the target, the task and the budget."""
+    from .estimator import DEFAULT_MAX_EVALS
+
+    text_columns = [c for c in features.columns if not _pandas().api.types.is_numeric_dtype(features[c])]
+    encoded_note = f", {len(text_columns)} non-numeric" if text_columns else ""
+    budget = ([f"{args.max_evals or DEFAULT_MAX_EVALS} evaluations"]
+              if args.max_evals or not args.time_budget else [])
+    budget += [f"{args.time_budget:g} s"] if args.time_budget else []
+    print(f"hpsk fit: {args.train}: {features.shape[0]} rows, {features.shape[1]} feature columns"
+          f"{encoded_note}; target {args.target!r} ({task}); budget {' or '.join(budget)}")
+
+
+def _training_info(args: argparse.Namespace, features: pd.DataFrame, task: str, seconds: float) -> dict[str, Any]:
+    """``training_info_``: what the saved model was fitted on, and when."""
+    return {
+        "task": task,
+        "target": args.target,
+        "input_columns": [str(c) for c in features.columns],
+        "train_file": os.path.abspath(args.train),
+        "n_rows": int(features.shape[0]),
+        "fit_seconds": seconds,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+    }
+
+
 def _fit(args: argparse.Namespace) -> int:
     from . import HyperoptClassifier, HyperoptRegressor, algorithms, persistence
-    from .estimator import DEFAULT_MAX_EVALS
     from .exceptions import AllTrialsFailed
 
-    output_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(output_dir):
-        raise InputError(f"cannot save to {args.output!r}: no such directory {output_dir!r}")
-    try:
-        persistence.check_format(args.output)  # before the search, not after it
-    except ImportError as error:
-        raise InputError(f"cannot save to {args.output!r}: {error}") from None
+    _check_output(args.output)
     features, target = _training_data(args)
-    X = features
     task = _infer_task(target) if args.task == "auto" else args.task
     if task == "regression" and not _pandas().api.types.is_numeric_dtype(target):
         raise InputError(f"regression needs a numeric target, but {args.target!r} holds text "
                          f"(e.g. {target.iloc[0]!r}); use --task classification")
-
     cls = HyperoptClassifier if task == "classification" else HyperoptRegressor
     estimator = cls(
         algo=getattr(algorithms, args.algo).suggest,
@@ -342,36 +373,20 @@ def _fit(args: argparse.Namespace) -> int:
         random_state=args.random_state,
         verbose=0 if args.quiet else 1,
     )
-    text_columns = [c for c in features.columns if not _pandas().api.types.is_numeric_dtype(features[c])]
-    encoded_note = f", {len(text_columns)} non-numeric" if text_columns else ""
-    budget = ([f"{args.max_evals or DEFAULT_MAX_EVALS} evaluations"]
-              if args.max_evals or not args.time_budget else [])
-    budget += [f"{args.time_budget:g} s"] if args.time_budget else []
-    print(f"hpsk fit: {args.train}: {X.shape[0]} rows, {features.shape[1]} feature columns"
-          f"{encoded_note}; target {args.target!r} ({task}); budget {' or '.join(budget)}")
+    _announce(args, features, task)
     start = time.perf_counter()
     try:
-        estimator.fit(X, target.to_numpy())
+        estimator.fit(features, target.to_numpy())
     except AllTrialsFailed as error:
         print(f"hpsk: error: {error}".splitlines()[0], file=sys.stderr)
         return 1
     except ValueError as error:
         raise InputError(str(error).splitlines()[0]) from None
     seconds = time.perf_counter() - start
-
     print(f"searched {len(estimator.trials_)} pipelines in {seconds:.1f} s")
     print(_leaderboard_text(estimator, args.top))
     print(f"chosen: {estimator.describe()}")
-    estimator.training_info_ = {
-        "task": task,
-        "target": args.target,
-        "input_columns": [str(c) for c in features.columns],
-        "train_file": os.path.abspath(args.train),
-        "n_rows": int(X.shape[0]),
-        "fit_seconds": seconds,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "versions": library_versions(),
-    }
+    estimator.training_info_ = _training_info(args, features, task, seconds)
     try:
         persistence.save(estimator, args.output)
     except OSError as error:
