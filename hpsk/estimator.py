@@ -174,6 +174,19 @@ class HyperoptEstimator(BaseEstimator):
     fit_increment : int, default=1
         Trials run by each step of :meth:`fit_iter` (hyperopt-sklearn's
         name); ``fit`` runs ``max_evals`` whatever it is.
+    fidelity : "auto", dict or None, default="auto"
+        Multi-fidelity search on large tables (see :mod:`hpsk.fidelity`):
+        each configuration is first fitted on a nested, stratified
+        subsample of every training split (rung 0: 2,000 rows), and only the
+        best third of a rung moves on to three times as many rows, up to all
+        of them; every rung is scored on the same validation rows. Many more
+        configurations are tried in the same time. ``"auto"`` turns it on
+        when ``time_budget`` is set and the training splits hold at least
+        20,000 rows; a dict such as ``{"min_rows": 5000, "eta": 3}`` turns
+        it on with those settings; ``None`` turns it off. Each evaluation is
+        one trial (``max_evals`` counts them); ``cv_results_`` has its
+        ``rung`` and ``n_rows``, and only the last rung's trials compete for
+        ``best_index_`` and the ensemble.
 
     Attributes
     ----------
@@ -261,6 +274,7 @@ class HyperoptEstimator(BaseEstimator):
         "storage": [InstanceOf((str, os.PathLike), "a path"), None],
         "starting_points": [Options(("auto",)), InstanceOf((list, tuple), "a list of dicts"), None],
         "fit_increment": [Interval(numbers.Integral, 1, None)],
+        "fidelity": [Options(("auto",)), InstanceOf((dict,), "a dict with 'min_rows' and 'eta'"), None],
     }
 
     def __init__(
@@ -288,6 +302,7 @@ class HyperoptEstimator(BaseEstimator):
         storage: str | os.PathLike | None = None,
         starting_points: Any = "auto",
         fit_increment: int = 1,
+        fidelity: str | dict[str, int] | None = "auto",
     ) -> None:
         self.classifier = classifier
         self.regressor = regressor
@@ -311,6 +326,7 @@ class HyperoptEstimator(BaseEstimator):
         self.storage = storage
         self.starting_points = starting_points
         self.fit_increment = fit_increment
+        self.fidelity = fidelity
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Estimators fitted before labels_encoded_ was public kept it as
@@ -363,6 +379,18 @@ class HyperoptEstimator(BaseEstimator):
         if self.max_evals is None and self.time_budget is None:
             return DEFAULT_MAX_EVALS
         return self.max_evals
+
+    def _fidelity(self) -> str | dict[str, int] | None:
+        """``fidelity``, its dict checked (see :func:`hpsk.stages.validation.resolve_rungs`)."""
+        if not isinstance(self.fidelity, dict):
+            return self.fidelity
+        unknown = set(self.fidelity) - {"min_rows", "eta"}
+        values = [self.fidelity.get("min_rows", 2), self.fidelity.get("eta", 2)]
+        if unknown or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 2
+                              for v in values):
+            raise ValueError(f"{type(self).__name__}: fidelity takes 'min_rows' and 'eta', ints >= 2; "
+                             f"got {self.fidelity!r}.")
+        return self.fidelity
 
     def _validate(self) -> None:
         validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
@@ -486,13 +514,15 @@ class HyperoptEstimator(BaseEstimator):
         pool = prediction_pool(inputs, self.ensemble_size, self.refit)
         scorer = validation_scorer(self.scoring, self.loss_fn, self.continuous_loss_fn, inputs.task, owner)
         validation = validate_with(cv, inputs, scorer, seed=history.seed, n_evals=self._max_evals(),
-                                   time_budget=self.time_budget, keep_predictions=pool is not None, owner=owner)
+                                   time_budget=self.time_budget, keep_predictions=pool is not None, owner=owner,
+                                   fidelity=self._fidelity())
         objective = validation.objective
         # 4. search
         interrupted = run_search(
             objective, space, history, n_new=trials_to_run(self._max_evals(), n_new, warm_start, history),
             algo=self.algo, deadline=clock.search_deadline(self.refit, bool(self.reevaluate_top)), pool=pool,
-            verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout)
+            verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout,
+            rungs=validation.rungs)
         trials = history.trials
         if trials.n_ok == 0:
             self.trials_ = trials  # so that every trial's error can be read

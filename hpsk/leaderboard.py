@@ -141,6 +141,8 @@ def leaderboard(source: Any, *, top: int | None = None) -> Any:
         - ``std_fit_time``, ``mean_score_time``, ``std_score_time``: as in
           ``cv_results_`` (NaN where the trial did not record them).
 
+        A multi-fidelity search adds ``rung`` and ``n_rows`` (training rows
+        per split) after ``preprocessing``; its higher rungs rank first.
         The hyperparameters (``params``, ``param_<label>``) are in
         :func:`results_table`.
     """
@@ -153,17 +155,22 @@ def leaderboard(source: Any, *, top: int | None = None) -> Any:
     rank = np.asarray(results["rank_test_score"])
     ok = np.asarray(results["status"], dtype=object) == "ok"
     order = np.lexsort((tids, rank))[:top]
+    columns = list(LEADERBOARD_COLUMNS)
+    read = set(_TABLE_KEYS)
+    if "rung" in results:
+        at = columns.index("preprocessing") + 1
+        columns[at:at] = ["rung", "n_rows"]
+        read |= {"rung", "n_rows"}
     board = []
     for i in order:
-        row = {column: _plain(results[column][i]) for column in LEADERBOARD_COLUMNS
-               if column in _TABLE_KEYS}
+        row = {column: _plain(results[column][i]) for column in columns if column in read}
         row.update(rank=int(rank[i]) if ok[i] else None, tid=int(tids[i]),
                    chosen=bool(tids[i] == chosen))
-        board.append({column: row[column] for column in LEADERBOARD_COLUMNS})
+        board.append({column: row[column] for column in columns})
     try:
         import pandas as pd
     except ImportError:
         return board
-    frame = pd.DataFrame(board, columns=list(LEADERBOARD_COLUMNS))
+    frame = pd.DataFrame(board, columns=columns)
     frame["rank"] = frame["rank"].astype("Int64")
     return frame

@@ -23,7 +23,8 @@ from joblib import cpu_count
 from ._validation import Interval, InstanceOf, validate_params
 from .algorithms import History, tpe
 from .exceptions import AllTrialsFailed
-from .outcome import Outcome, Runner
+from .fidelity import Rungs, RungSchedule, rung_of
+from .outcome import RUNG, Outcome, Runner
 from .runners import make_runner
 from .space import CompiledSpace, compile_space
 from .trials import STATUS_OK, Trial, Trials
@@ -108,6 +109,8 @@ class _Progress:
         learner = trial.result.get("learner") if isinstance(trial.result, dict) else None
         if learner:
             parts.append(f"last {learner}")
+        if isinstance(trial.result, dict) and "rung" in trial.result:  # a multi-fidelity search
+            parts.append(f"rung {trial.result['rung']} ({trial.result.get('n_rows')} rows)")
         if self.deadline is not None:
             parts.append(f"{max(0.0, self.deadline - time.monotonic()):.0f}s left")
         self.bar.set_postfix_str(", ".join(parts), refresh=False)
@@ -224,7 +227,8 @@ def search(fn: Callable[[Any], Any], space: CompiledSpace, *, algo: Algorithm | 
            trial_timeout: float | None = None, loss_threshold: float | None = None,
            progress_as_score: bool = False, on_trial: Callable[[Trial], None] | None = None,
            points_to_evaluate: list[dict[str, Any]] | None = None,
-           cost_key: Callable[[dict], Hashable] | None = None, kill_at_deadline: bool = False) -> bool:
+           cost_key: Callable[[dict], Hashable] | None = None, kill_at_deadline: bool = False,
+           rungs: Rungs | None = None) -> bool:
     """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
     ``points_to_evaluate`` are complete points proposed before ``algo`` while
@@ -240,6 +244,10 @@ def search(fn: Callable[[Any], Any], space: CompiledSpace, *, algo: Algorithm | 
     longer than the time left is not started (see :class:`_CostModel`).
     ``kill_at_deadline`` runs even a one-worker search in a worker process,
     so that the trial running at the deadline is stopped, not waited for.
+
+    With ``rungs`` the search is multi-fidelity (see :mod:`hpsk.fidelity`):
+    ``fn.at_rung(k)`` evaluates on rung ``k``'s rows, and each trial's
+    result records its ``"rung"`` and ``"n_rows"``.
     """
     algo = _default_algo() if algo is None else algo
     runner = make_runner(fn, space.space, n_jobs, trial_timeout, killable=kill_at_deadline and
@@ -247,7 +255,8 @@ def search(fn: Callable[[Any], Any], space: CompiledSpace, *, algo: Algorithm | 
     progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
     loop = _Loop(space, algo, trials, rng, _Budget(max_evals, deadline, loss_threshold),
                  starting=list(points_to_evaluate or []), progress=progress, on_trial=on_trial,
-                 costs=_CostModel(cost_key, trials) if deadline is not None and cost_key is not None else None)
+                 costs=_CostModel(cost_key, trials) if deadline is not None and cost_key is not None else None,
+                 schedule=None if rungs is None else RungSchedule(rungs, trials))
     return _run(runner, loop, deadline)
 
 
@@ -278,20 +287,35 @@ class _Loop:
 
     def __init__(self, space: CompiledSpace, algo: Algorithm, trials: Trials, rng: np.random.Generator,
                  budget: _Budget, *, starting: list[dict[str, Any]], progress: _Progress,
-                 on_trial: Callable[[Trial], None] | None, costs: _CostModel | None) -> None:
+                 on_trial: Callable[[Trial], None] | None, costs: _CostModel | None,
+                 schedule: RungSchedule | None = None) -> None:
         self.space, self.algo, self.trials, self.rng, self.budget = space, algo, trials, rng, budget
         self.starting, self.progress, self.on_trial, self.costs = starting, progress, on_trial, costs
+        self.schedule = schedule
         self.lock = threading.RLock()
 
-    def propose(self) -> dict | None:
-        """The next point: a starting point, else the algorithm's that fits in the time left."""
-        if len(self.trials) < len(self.starting):
-            return self.starting[len(self.trials)]
+    def fits(self, point: dict, rung: int | None) -> bool:
+        """Whether a trial of ``point``'s kind on ``rung`` is expected to end before the deadline."""
         deadline = self.budget.deadline
+        return self.costs is None or deadline is None or self.costs.fits(point, deadline - time.monotonic(), rung)
+
+    def propose(self) -> tuple[dict, int | None] | None:
+        """The next point and its rung: a starting point, a promotion (multi-fidelity), else
+        the algorithm's point that fits in the time left."""
+        rung = None if self.schedule is None else 0
+        if len(self.trials) < len(self.starting):
+            return self.starting[len(self.trials)], rung
+        if self.schedule is not None:
+            promoted, higher = self.schedule.next()
+            if promoted is not None and self.fits(promoted, higher):
+                return promoted, higher
+        history = self.trials.history(self.space)
+        if self.schedule is not None:
+            history = self.schedule.history(history)
         for _ in range(_REDRAWS):
-            [point] = self.algo(self.space, self.trials.history(self.space), 1, self.rng)
-            if self.costs is None or deadline is None or self.costs.fits(point, deadline - time.monotonic()):
-                return point
+            [point] = self.algo(self.space, history, 1, self.rng)
+            if self.fits(point, rung):
+                return point, rung
         return None  # every kind of trial proposed would overrun the deadline
 
     def source(self) -> tuple[int, dict] | None:
@@ -299,16 +323,24 @@ class _Loop:
         with self.lock:
             if self.budget.spent(self.trials):
                 return None
-            point = self.propose()
-            if point is None:
+            proposed = self.propose()
+            if proposed is None:
                 return None
+            point, rung = proposed
             [tid] = self.trials.add_pending([point], time.time())
-            return tid, point
+            if self.schedule is None or rung is None:
+                return tid, point
+            self.schedule.handed(tid, rung)
+            return tid, {**point, RUNG: rung}
 
     def record(self, tid: int, outcome: Outcome) -> None:
         """Record a finished trial, then tell the cost model, the progress bar and ``on_trial``."""
         with self.lock:
-            trial = self.trials.finish(tid, status=outcome.status, loss=outcome.loss, result=outcome.result,
+            result = outcome.result
+            if self.schedule is not None:
+                rung = self.schedule.finished(tid)
+                result = {**result, "rung": rung, "n_rows": self.schedule.rungs.sizes[rung]}
+            trial = self.trials.finish(tid, status=outcome.status, loss=outcome.loss, result=result,
                                        error=outcome.error, duration=outcome.duration)
             if self.costs is not None:
                 self.costs.add(trial)
@@ -347,7 +379,7 @@ class _CostModel:
     """How long each kind of trial takes, from the trials that finished.
 
     A trial's kind is ``cost_key(point)`` (the estimators use the learner's
-    class). The expected cost of a kind is the median duration of its
+    class) and, in a multi-fidelity search, its rung. The expected cost of a kind is the median duration of its
     finished trials; a kind not seen yet has no estimate and is always
     started (the deadline still stops it).
     """
@@ -358,24 +390,25 @@ class _CostModel:
         for trial in trials:
             self.add(trial)
 
-    def _key(self, point: dict) -> Hashable:
+    def _key(self, point: dict, rung: int | None) -> Hashable:
         try:
-            return self.cost_key(point)
+            return self.cost_key(point), rung
         except Exception:  # noqa: BLE001 - a point the key cannot read: no estimate
             return None
 
     def add(self, trial: Trial) -> None:
-        key = self._key(trial.point)
+        key = self._key(trial.point, rung_of(trial))
         if trial.status == STATUS_OK and trial.duration is not None and key is not None:
             self.durations.setdefault(key, []).append(float(trial.duration))
 
-    def expected(self, point: dict) -> float | None:
-        key = self._key(point)
+    def expected(self, point: dict, rung: int | None = None) -> float | None:
+        """The median duration of the finished trials of ``point``'s kind (on ``rung``)."""
+        key = self._key(point, rung)
         seen = None if key is None else self.durations.get(key)
         return float(np.median(seen)) if seen else None
 
-    def fits(self, point: dict, time_left: float) -> bool:
-        expected = self.expected(point)
+    def fits(self, point: dict, time_left: float, rung: int | None = None) -> bool:
+        expected = self.expected(point, rung)
         return expected is None or expected <= time_left
 
 

@@ -22,7 +22,11 @@ from typing import Any, Callable, Mapping, Protocol
 from .space import compile_space
 from .trials import STATUS_FAIL, STATUS_OK, STATUS_TIMEOUT
 
-__all__ = ["Outcome", "evaluate_objective", "Source", "Record", "Runner"]
+__all__ = ["Outcome", "evaluate_objective", "Source", "Record", "Runner", "RUNG"]
+
+# The key under which a multi-fidelity search (:mod:`hpsk.fidelity`) hands a
+# runner the rung of an evaluation, next to the point's labels.
+RUNG = "__rung__"
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,15 @@ def evaluate_objective(fn: Callable[[Any], Any], space: Any, point: Mapping[str,
     ``fn`` may return a float loss or a dict with ``loss`` and ``status``
     (hyperopt's contract). An exception, a missing or non-finite loss or a
     ``"fail"`` status all give ``status="fail"`` with the error text; nothing
-    propagates, so one failing trial never kills a search.
+    propagates, so one failing trial never kills a search. A point with a
+    ``RUNG`` entry is evaluated by ``fn.at_rung(rung)`` (see
+    :mod:`hpsk.fidelity`).
     """
     start = time.perf_counter()
     try:
+        if RUNG in point:
+            fn = fn.at_rung(point[RUNG])  # type: ignore[attr-defined]  # a multi-fidelity objective
+            point = {label: value for label, value in point.items() if label != RUNG}
         value = fn(compile_space(space).evaluate(point))
     except Exception as error:  # noqa: BLE001 - every trial failure is recorded
         return Outcome.stopped(STATUS_FAIL, f"{type(error).__name__}: {error}", time.perf_counter() - start)

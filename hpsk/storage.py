@@ -137,8 +137,8 @@ class SQLiteStorage:
     def load_into(self, trials: Trials) -> int:
         """Append the stored trials to ``trials``; return how many."""
         records = self.records()
-        tids = trials.add_pending([r["point"] for r in records], 0.0)
-        for tid, record in zip(tids, records):
+        for record in records:
+            [tid] = trials.add_pending([record["point"]], record["start_time"])
             trials.finish(tid, status=record["status"], loss=record["loss"], result=record["result"],
                           error=record["error"], duration=record["duration"])
         return len(records)

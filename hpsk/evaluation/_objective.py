@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from sklearn.base import clone
@@ -49,6 +49,10 @@ class PipelineObjective:
         every split, stacked in split order (class probabilities in
         ``classes`` order for a classifier, ``None`` when the learner has no
         ``predict_proba``), for ensemble selection.
+    rungs : list of splits, optional
+        For a multi-fidelity search (:mod:`hpsk.fidelity`): per rung, the
+        splits with each training part cut to that rung's rows;
+        :meth:`at_rung` evaluates on them.
     """
 
     def __init__(
@@ -61,11 +65,20 @@ class PipelineObjective:
         seed: int | None,
         sample_weight: np.ndarray | None = None,
         keep_predictions: bool = False,
+        rungs: Sequence[Splits] | None = None,
     ) -> None:
         self.X, self.y, self.y_encoded = X, y, y_encoded
         self.splits = splits
         self.scorer, self.seed, self.sample_weight = scorer, seed, sample_weight
         self.keep_predictions = keep_predictions
+        self.rungs = rungs
+
+    def at_rung(self, rung: int) -> PipelineObjective:
+        """The same objective fitted on rung ``rung``'s rows of each training split."""
+        if self.rungs is None:
+            raise ValueError("this objective has no rungs: it was built without fidelity")
+        return PipelineObjective(self.X, self.y, self.y_encoded, self.rungs[rung], self.scorer, self.seed,
+                                 self.sample_weight, keep_predictions=self.keep_predictions)
 
     def with_splits(self, splits: Splits) -> PipelineObjective:
         """The same objective on other splits (for re-evaluating candidates)."""

@@ -54,18 +54,33 @@ def cv_results(trials: Trials, readable_params: Callable[[dict], dict] | None = 
     trial took). ``pandas.DataFrame(cv_results_)`` is a leaderboard. A trial
     whose worker never reported back (stopped at a timeout, or killed) is
     described from its point with ``build(point) -> pipeline`` when given.
+
+    A multi-fidelity search (:mod:`hpsk.fidelity`) adds ``rung`` and
+    ``n_rows`` (training rows per split), as scikit-learn's successive
+    halving adds ``iter`` and ``n_resources``; its ranks put the trials of a
+    higher rung first, since only the last rung's models saw every row.
     """
     rows = list(trials)
     params = [dict(t.point) if readable_params is None else readable_params(t.point) for t in rows]
     splits = _split_scores(rows)
+    fidelity = _fidelity_columns(rows)
     return {
         **_time_columns(rows),
         **_param_columns(params, len(rows)),
         "params": params,
         **{f"split{k}_test_score": splits[:, k] for k in range(splits.shape[1])},
-        **_score_columns(rows, splits),
+        **_score_columns(rows, splits, fidelity.get("rung")),
+        **fidelity,
         **_description_columns(rows, _describe_unreported(rows, build)),
     }
+
+
+def _fidelity_columns(rows: list[Trial]) -> dict[str, np.ndarray]:
+    """``rung`` and ``n_rows`` of each trial (-1 where unknown); none without rungs."""
+    if not any("rung" in t.result for t in rows):
+        return {}
+    return {key: np.array([int(t.result.get(key, -1)) for t in rows], dtype=np.int64)
+            for key in ("rung", "n_rows")}
 
 
 def _seconds(rows: list[Trial], key: str) -> np.ndarray:
@@ -117,16 +132,25 @@ def _split_scores(rows: list[Trial]) -> np.ndarray:
     return splits
 
 
-def _rank(mean: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """scikit-learn's rule: ties share the smaller rank, NaN scores rank after every other."""
+def _rank(mean: np.ndarray, ok: np.ndarray, rung: np.ndarray | None = None) -> np.ndarray:
+    """scikit-learn's rule: ties share the smaller rank, NaN scores rank after every other;
+    with rungs, a higher rung ranks before any lower one."""
     from scipy.stats import rankdata
 
     rank = np.full(len(mean), int(ok.sum()) + 1, dtype=np.int32)
-    rank[ok] = rankdata(-mean[ok], method="min").astype(np.int32)
+    if rung is None:
+        rank[ok] = rankdata(-mean[ok], method="min").astype(np.int32)
+        return rank
+    rows = np.flatnonzero(ok)
+    previous, current = None, 0
+    for position, i in enumerate(rows[np.lexsort((-mean[rows], -rung[rows]))]):
+        if (rung[i], mean[i]) != previous:
+            previous, current = (rung[i], mean[i]), position + 1
+        rank[i] = current
     return rank
 
 
-def _score_columns(rows: list[Trial], splits: np.ndarray) -> dict[str, np.ndarray]:
+def _score_columns(rows: list[Trial], splits: np.ndarray, rung: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """``mean_test_score``, ``std_test_score`` and ``rank_test_score``."""
     ok = np.array([t.ok for t in rows], dtype=bool)
     mean = np.array([-t.loss if t.ok and t.loss is not None else np.nan for t in rows], dtype=float)
@@ -136,7 +160,7 @@ def _score_columns(rows: list[Trial], splits: np.ndarray) -> dict[str, np.ndarra
     return {
         "mean_test_score": mean,
         "std_test_score": np.where(ok, std, np.nan),
-        "rank_test_score": _rank(mean, ok),
+        "rank_test_score": _rank(mean, ok, rung),
     }
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..ensembling import PredictionPool
 from ..evaluation import PipelineObjective
+from ..fidelity import Rungs, rung_of
 from ..optimize import as_generator, effective_n_jobs, search
 from ..space import CompiledSpace
 from ..storage import SQLiteStorage, space_digest
@@ -139,16 +140,21 @@ def trials_to_run(max_evals: int | None, n_new: int | None, warm_start: bool, hi
 def run_search(objective: PipelineObjective, space: CompiledSpace, history: History, *,
                n_new: int | None, algo: Callable | None, deadline: float | None,
                pool: PredictionPool | None, verbose: bool, n_jobs: int | None,
-               trial_timeout: float | None) -> bool:
+               trial_timeout: float | None, rungs: Rungs | None = None) -> bool:
     """Run ``n_new`` more trials (``None``: until ``deadline``) into ``history.trials``.
 
-    Returns whether Ctrl-C stopped the search. The storage is closed at the end.
+    With ``rungs`` the search is multi-fidelity (:mod:`hpsk.fidelity`); only
+    the last rung's predictions go to the ``pool``, since only its models
+    are fitted on every row. Returns whether Ctrl-C stopped the search. The
+    storage is closed at the end.
     """
     storage = history.storage
 
     def on_trial(trial: Trial) -> None:
-        if pool is not None:
+        if pool is not None and (rungs is None or rung_of(trial) == rungs.top):
             pool.take(trial)  # takes the predictions out of the result before it is stored
+        elif isinstance(trial.result, dict):
+            trial.result.pop("predictions", None)
         if storage is not None:
             storage.append(trial)
 
@@ -160,7 +166,7 @@ def run_search(objective: PipelineObjective, space: CompiledSpace, history: Hist
                       trials=trials, rng=history.rng, deadline=deadline, show_progressbar=verbose,
                       n_jobs=effective_n_jobs(n_jobs), trial_timeout=trial_timeout, progress_as_score=True,
                       on_trial=on_trial, points_to_evaluate=history.starting,
-                      cost_key=lambda point: learner_of(space, point), kill_at_deadline=True)
+                      cost_key=lambda point: learner_of(space, point), kill_at_deadline=True, rungs=rungs)
     finally:
         if storage is not None:
             storage.close()

@@ -17,6 +17,7 @@ from sklearn.base import is_classifier, is_regressor
 
 from ..ensembling import PredictionPool, greedy_selection
 from ..evaluation import PipelineObjective, reshuffled
+from ..fidelity import top_rung_trials
 from ..outcome import evaluate_objective
 from ..space import CompiledSpace
 from ..trials import Trial, Trials
@@ -66,9 +67,11 @@ def select_winner(trials: Trials, space: CompiledSpace, objective: PipelineObjec
     the more trials there are; re-scoring the few best on new shuffles and
     choosing on all their scores picks a candidate that is good rather
     than lucky. The re-evaluation costs at most ``REEVALUATE_SHARE`` of
-    the search's fits (at most three fresh repeats).
+    the search's fits (at most three fresh repeats). In a multi-fidelity
+    search only the trials of the highest rung reached compete: the others
+    were fitted on fewer rows.
     """
-    ranked = sorted((t for t in trials if t.ok), key=lambda t: (-score_of(t), t.tid))
+    ranked = sorted(top_rung_trials(trials), key=lambda t: (-score_of(t), t.tid))
     first = Selection(ranked[0], score_of(ranked[0]))
     n_top = min(reevaluate_top, int(REEVALUATE_SHARE * len(trials)), len(ranked))
     if n_top < 2:
@@ -122,11 +125,11 @@ def select_ensemble(pool: PredictionPool, winner_score: float, trials: Trials, o
     ``time_budget`` on the ``clock``, only the heaviest members whose refit
     fits in the time left are kept.
     """
-    by_tid = {trial.tid: trial for trial in trials}
+    by_tid = {trial.tid: trial for trial in top_rung_trials(trials)}
     # Only classifiers (regressors) can vote: a k-means or outlier detector in a user's space cannot.
     votes = is_classifier if classes is not None else is_regressor
     candidates = [(tid, p) for tid, p in pool.candidates()
-                  if votes(objective.pipeline(space.evaluate(by_tid[tid].point)))]
+                  if tid in by_tid and votes(objective.pipeline(space.evaluate(by_tid[tid].point)))]
     if len(candidates) < 2:
         return None
     targets, weights = objective.validation_targets(), objective.validation_weights()

@@ -17,18 +17,21 @@ from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import GroupKFold, KFold
 
 from ..evaluation import PipelineObjective, ValidationScorer, group_folds, make_splitter
+from ..fidelity import AUTO_FACTOR, ETA, MIN_ROWS, Rungs, rung_sizes, rung_splits
 from .inputs import Inputs
 
-__all__ = ["Validation", "resolve_cv", "validation_scorer", "validate_with"]
+__all__ = ["Validation", "resolve_cv", "validation_scorer", "validate_with", "resolve_rungs"]
 
 
 @dataclass(frozen=True)
 class Validation:
-    """The splitter, its splits of the rows, and the objective scored on them."""
+    """The splitter, its splits of the rows, the objective scored on them, and the rungs
+    of a multi-fidelity search (``None``: every trial fits on every training row)."""
 
     splitter: Any
     splits: list[tuple[np.ndarray, np.ndarray]]
     objective: PipelineObjective
+    rungs: Rungs | None = None
 
 
 def resolve_cv(cv: Any, groups: np.ndarray | None, valid_size: float | None, n_folds: int | None,
@@ -61,12 +64,31 @@ def validation_scorer(scoring: str | Callable | None, loss_fn: Callable | None, 
     return ValidationScorer(scoring, loss_fn, continuous_loss_fn)
 
 
+def resolve_rungs(fidelity: str | dict[str, int] | None, n_train: int, time_budget: float | None) -> Rungs | None:
+    """The rungs of a multi-fidelity search, or ``None`` to fit every trial on every row.
+
+    ``"auto"`` turns rungs on with a ``time_budget`` when the training
+    splits hold at least ``AUTO_FACTOR`` times rung 0's rows: then many
+    configurations can be tried on few rows first. A dict (``min_rows``,
+    ``eta``) turns them on whatever the data and budget.
+    """
+    if fidelity is None:
+        return None
+    settings = {} if fidelity == "auto" else dict(fidelity)  # type: ignore[arg-type]
+    min_rows, eta = int(settings.get("min_rows", MIN_ROWS)), int(settings.get("eta", ETA))
+    if fidelity == "auto" and (time_budget is None or n_train < AUTO_FACTOR * min_rows):
+        return None
+    sizes = rung_sizes(n_train, min_rows, eta)
+    return Rungs(sizes, eta) if len(sizes) > 1 else None
+
+
 def validate_with(cv: Any, inputs: Inputs, scorer: ValidationScorer, *, seed: int | None,
                   n_evals: int | None, time_budget: float | None, keep_predictions: bool,
-                  owner: str) -> Validation:
+                  owner: str, fidelity: str | dict[str, int] | None = None) -> Validation:
     """Split ``inputs``' rows with ``cv`` (see :func:`hpsk.evaluation.make_splitter`) and
     build the objective; ``keep_predictions`` keeps each trial's out-of-fold predictions
-    for ensemble selection."""
+    for ensemble selection; ``fidelity`` (see :func:`resolve_rungs`) adds the rungs'
+    nested, stratified subsamples of every training split."""
     classification = inputs.task == "classification"
     targets = inputs.split_targets
     groups = inputs.groups
@@ -79,6 +101,9 @@ def validate_with(cv: Any, inputs: Inputs, scorer: ValidationScorer, *, seed: in
         splits = list(splitter.split(inputs.X, targets, groups))
     except ValueError as error:
         raise ValueError(f"{owner}: cannot split the data with cv={cv!r}: {error}") from None
+    rungs = resolve_rungs(fidelity, min(len(train) for train, _ in splits), time_budget)
+    per_rung = None if rungs is None else rung_splits(
+        splits, rungs, inputs.y_encoded, None if seed is None else seed + 7919)
     objective = PipelineObjective(inputs.X, inputs.y, inputs.y_encoded, splits, scorer, seed,
-                                  inputs.weights, keep_predictions=keep_predictions)
-    return Validation(splitter, splits, objective)
+                                  inputs.weights, keep_predictions=keep_predictions, rungs=per_rung)
+    return Validation(splitter, splits, objective, rungs)
