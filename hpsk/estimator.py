@@ -530,7 +530,8 @@ class HyperoptEstimator(BaseEstimator):
                                   f"The first error was: {trials.first_error()}")
         # 5. selection; after Ctrl-C the user wants the best so far, now: no ensemble.
         selection = select_winner(trials, space, objective, validation.splitter, inputs.groups, history.seed,
-                                  clock.selection_deadline(), self.reevaluate_top)
+                                  clock.selection_deadline(), self.reevaluate_top,
+                                  refit_within=clock.left() if validation.rungs and self.refit else None)
         ensemble = None if pool is None or interrupted else select_ensemble(
             pool, selection.score, trials, objective, space, classes=inputs.classes,
             ensemble_size=self.ensemble_size, clock=clock)

@@ -35,6 +35,9 @@ __all__ = ["Rungs", "rung_sizes", "nested_order", "rung_splits", "RungSchedule",
 # unless the user sets them.
 MIN_ROWS = 2000
 ETA = 3
+# Unless the user sets rung 0's rows, they grow with the data so that there
+# are at most this many rungs.
+MAX_RUNGS = 5
 # fidelity="auto" turns the schedule on when the training splits hold at
 # least this many times rung 0's rows (and fit has a time_budget).
 AUTO_FACTOR = 10

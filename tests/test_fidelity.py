@@ -196,3 +196,25 @@ def test_a_bad_fidelity_says_what_it_takes(classification, fidelity):
     X, y = classification
     with pytest.raises(ValueError, match="fidelity"):
         HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=2, fidelity=fidelity).fit(X, y)
+
+
+def test_the_winner_is_one_that_can_be_refitted_in_the_time_left():
+    from hpsk.evaluation import PipelineObjective, ValidationScorer
+    from hpsk.space import compile_space
+    from hpsk.stages.selection import select_winner
+
+    X, y = make_regression(n_samples=1000, n_features=3, random_state=0)
+    objective = PipelineObjective(X, y, None, [(np.arange(800), np.arange(800, 1000))],
+                                  ValidationScorer("r2", None, False), seed=0)
+    trials = Trials()
+    tids = trials.add_pending([{"x": 0.0}, {"x": 1.0}, {"x": 2.0}], 0.0)
+    for tid, loss, seconds, rung in [(0, -0.9, 10.0, 1), (1, -0.8, 0.1, 1), (2, -0.95, 0.1, 0)]:
+        trials.finish(tid, status="ok", loss=loss, result={"rung": rung, "n_rows": 100, "fit_time": seconds})
+
+    def winner(refit_within):
+        return select_winner(trials, compile_space({}), objective, None, None, 0, None, 0,
+                             refit_within=refit_within).best.tid
+
+    assert winner(None) == 0  # the best of the highest rung; rung 0's better score does not count
+    assert winner(5.0) == 1  # trial 0 would take about 100 s on 1,000 rows
+    assert winner(0.5) == 1  # none fits: the cheapest

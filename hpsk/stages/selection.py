@@ -60,7 +60,7 @@ def prediction_pool(inputs: Inputs, ensemble_size: int, refit: bool) -> Predicti
 
 def select_winner(trials: Trials, space: CompiledSpace, objective: PipelineObjective, splitter: Any,
                   groups: np.ndarray | None, seed: int | None, deadline: float | None,
-                  reevaluate_top: int) -> Selection:
+                  reevaluate_top: int, refit_within: float | None = None) -> Selection:
     """Choose the winner, re-evaluating the top ``reevaluate_top`` candidates on fresh splits.
 
     The best of many noisy validation scores is biased upwards, and more so
@@ -69,9 +69,16 @@ def select_winner(trials: Trials, space: CompiledSpace, objective: PipelineObjec
     than lucky. The re-evaluation costs at most ``REEVALUATE_SHARE`` of
     the search's fits (at most three fresh repeats). In a multi-fidelity
     search only the trials of the highest rung reached compete: the others
-    were fitted on fewer rows.
+    were fitted on fewer rows. With ``refit_within`` (seconds), only
+    candidates whose refit on every row is expected to take no longer compete
+    (the cheapest, when none is): a search that stopped on a low rung must
+    not pick a model it cannot refit in its budget.
     """
     ranked = sorted(top_rung_trials(trials), key=lambda t: (-score_of(t), t.tid))
+    if refit_within is not None:
+        n_rows = objective.X.shape[0]
+        affordable = [t for t in ranked if _refit_seconds(t, n_rows) <= refit_within]
+        ranked = affordable or [min(ranked, key=lambda t: _refit_seconds(t, n_rows))]
     first = Selection(ranked[0], score_of(ranked[0]))
     n_top = min(reevaluate_top, int(REEVALUATE_SHARE * len(trials)), len(ranked))
     if n_top < 2:
@@ -95,6 +102,15 @@ def select_winner(trials: Trials, space: CompiledSpace, objective: PipelineObjec
     }
     winner = max(records, key=lambda r: (r[3], -r[0].tid))
     return Selection(winner[0], winner[3], reevaluation)
+
+
+def _refit_seconds(trial: Trial, n_rows: int) -> float:
+    """The expected seconds to refit ``trial``'s pipeline on ``n_rows``: its fit time per
+    split scaled linearly from the rows it was fitted on (0 when it did not say)."""
+    fit_time, rows = trial.result.get("fit_time"), trial.result.get("n_rows")
+    if fit_time is None or not rows:
+        return 0.0
+    return float(fit_time) * n_rows / float(rows)
 
 
 def _rescore(candidates: list[Trial], space: CompiledSpace, fresh: PipelineObjective,

@@ -17,7 +17,7 @@ from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import GroupKFold, KFold
 
 from ..evaluation import PipelineObjective, ValidationScorer, group_folds, make_splitter
-from ..fidelity import AUTO_FACTOR, ETA, MIN_ROWS, Rungs, rung_sizes, rung_splits
+from ..fidelity import AUTO_FACTOR, ETA, MAX_RUNGS, MIN_ROWS, Rungs, rung_sizes, rung_splits
 from .inputs import Inputs
 
 __all__ = ["Validation", "resolve_cv", "validation_scorer", "validate_with", "resolve_rungs"]
@@ -71,12 +71,18 @@ def resolve_rungs(fidelity: str | dict[str, int] | None, n_train: int, time_budg
     splits hold at least ``AUTO_FACTOR`` times rung 0's rows: then many
     configurations can be tried on few rows first. A dict (``min_rows``,
     ``eta``) turns them on whatever the data and budget.
+
+    Unless ``min_rows`` is given, rung 0 grows with the data so that there
+    are at most ``MAX_RUNGS``: a configuration reaches the last rung only
+    after about ``eta ** (rungs - 1)`` first looks, and on a million rows
+    2,000-row looks would take the whole budget.
     """
     if fidelity is None:
         return None
     settings = {} if fidelity == "auto" else dict(fidelity)  # type: ignore[arg-type]
-    min_rows, eta = int(settings.get("min_rows", MIN_ROWS)), int(settings.get("eta", ETA))
-    if fidelity == "auto" and (time_budget is None or n_train < AUTO_FACTOR * min_rows):
+    eta = int(settings.get("eta", ETA))
+    min_rows = int(settings.get("min_rows", max(MIN_ROWS, np.ceil(n_train / eta ** (MAX_RUNGS - 1)))))
+    if fidelity == "auto" and (time_budget is None or n_train < AUTO_FACTOR * MIN_ROWS):
         return None
     sizes = rung_sizes(n_train, min_rows, eta)
     return Rungs(sizes, eta) if len(sizes) > 1 else None
