@@ -64,7 +64,9 @@ Per run (the JSON record)
   memory of its process tree (the run's process, its descendants and any
   process of its session), polled every 0.2 s by the parent with psutil.
   Pages shared between processes (joblib's memory-mapped arrays) count once
-  per process that maps them. ``data_rss_mb``: the run's own resident memory
+  per process that maps them. ``peak_pss_mb``: the same with each shared page
+  divided among the processes that map it (Linux's PSS): what the tree
+  really holds. ``data_rss_mb``: the run's own resident memory
   just before fit, the data already loaded (the same for every system on a
   table).
 * ``costs``: per learner and per training-set size, the median seconds of
@@ -371,11 +373,16 @@ def _child_main(spec: str, out: str) -> None:
 
 
 class TreeMemory(threading.Thread):
-    """Polls the summed RSS of a process, its descendants and its session; keeps the peak."""
+    """Polls the summed RSS and PSS of a process, its descendants and its session; keeps the peaks.
+
+    RSS counts a page shared by several processes (a memory-mapped array, the
+    libraries) once per process; PSS (proportional set size, Linux) divides
+    it among them, so the PSS sum is the memory the tree really holds.
+    """
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self.halt = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_pss, self.halt = pid, 0, 0, threading.Event()
 
     def _tree(self) -> list[Any]:
         import psutil
@@ -399,13 +406,15 @@ class TreeMemory(threading.Thread):
         import psutil
 
         while not self.halt.is_set():
-            total = 0
+            total = pss = 0
             for process in self._tree():
                 try:
-                    total += process.memory_info().rss
+                    full = process.memory_full_info()
+                    total += full.rss
+                    pss += getattr(full, "pss", full.rss)
                 except psutil.Error:
                     pass
-            self.peak = max(self.peak, total)
+            self.peak, self.peak_pss = max(self.peak, total), max(self.peak_pss, pss)
             self.halt.wait(POLL_SECONDS)
 
 
@@ -432,7 +441,7 @@ def run_isolated(table: str, system: str, budget: float, seed: int, pool: Path) 
                 watcher.join()
                 _kill_session(process)
                 process.wait()
-        peak = {"peak_rss_mb": round(watcher.peak / 2**20, 1)}
+        peak = {"peak_rss_mb": round(watcher.peak / 2**20, 1), "peak_pss_mb": round(watcher.peak_pss / 2**20, 1)}
         if out.exists():
             return {**json.loads(out.read_text()), **peak}
         if killed:
@@ -555,16 +564,17 @@ def table(records: list[dict[str, Any]]) -> str:
     lines = [f"{len(records)} runs from {dates[0]} to {dates[-1]} on {'; '.join(machines)}. "
              "Made by `benchmarks/scale.py`. Configurations: distinct ones (hpsk with fidelity: trials per "
              "rung, rung 0 first; FLAML: trials per sample size). Score: test accuracy or R^2. Peak MB: "
-             "summed RSS of the process tree. Cost slope: log-log, seconds per evaluation of the reference "
+             "summed PSS of the process tree (shared pages divided among the processes), then summed RSS. Cost slope: log-log, seconds per evaluation of the reference "
              "learner against rows, within the run.", "",
-             "| table | rows | system | budget | configurations | test score | wall s | wall/budget | peak MB "
-             "| cost slope |", "|---|---:|---|---:|---|---:|---:|---:|---:|---:|"]
+             "| table | rows | system | budget | configurations | test score | wall s | wall/budget | peak MB PSS "
+             "| peak MB RSS | cost slope |", "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in _order(records):
         score = "fail" if r["failed"] else f"{r['test_score']:.4f}"
         slope = run_slope(r)
         lines.append(f"| {r['table']} | {r['n_rows']:,} | {r['system']} | {r['budget']:g} | {_configurations(r)} "
                      f"| {score} | {r['fit_time']:.1f} | {r['fit_time'] / r['budget']:.3f} "
-                     f"| {r.get('peak_rss_mb') or 0:,.0f} | {'' if slope is None else f'{slope:.2f}'} |")
+                     f"| {r.get('peak_pss_mb') or 0:,.0f} | {r.get('peak_rss_mb') or 0:,.0f} "
+                     f"| {'' if slope is None else f'{slope:.2f}'} |")
     failures = [r for r in _order(records) if r["failed"]]
     if failures:
         lines += ["", "Failures:", ""] + [f"- {r['table']} {r['system']} {r['budget']:g} s seed {r['seed']}: "
