@@ -522,7 +522,8 @@ class HyperoptEstimator(BaseEstimator):
             objective, space, history, n_new=trials_to_run(self._max_evals(), n_new, warm_start, history),
             algo=self.algo, deadline=clock.search_deadline(self.refit, bool(self.reevaluate_top)), pool=pool,
             verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout,
-            rungs=validation.rungs)
+            rungs=validation.rungs, refit_rows=inputs.X.shape[0] if validation.rungs and self.refit else None,
+            budget=self.time_budget)
         trials = history.trials
         if trials.n_ok == 0:
             self.trials_ = trials  # so that every trial's error can be read

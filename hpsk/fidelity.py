@@ -29,7 +29,8 @@ import numpy as np
 from .algorithms import OK, PENDING, History
 from .trials import Trial, Trials
 
-__all__ = ["Rungs", "rung_sizes", "nested_order", "rung_splits", "RungSchedule", "rung_of", "top_rung_trials"]
+__all__ = ["Rungs", "rung_sizes", "nested_order", "rung_splits", "RungSchedule", "rung_of", "top_rung_trials",
+           "refit_seconds", "affordable_trials"]
 
 # Rung 0's rows per training split, and the growth from one rung to the next,
 # unless the user sets them.
@@ -129,6 +130,31 @@ def top_rung_trials(trials: Trials) -> list[Trial]:
         return ok
     top = max(rung for rung in rungs if rung is not None)
     return [trial for trial, rung in zip(ok, rungs) if rung == top or rung is None]
+
+
+def refit_seconds(trial: Trial, n_rows: int) -> float:
+    """The expected seconds to refit ``trial``'s pipeline on ``n_rows``: its fit time per
+    split scaled linearly from the rows it was fitted on (0 when it did not say)."""
+    fit_time = trial.result.get("fit_time") if isinstance(trial.result, Mapping) else None
+    rows = trial.result.get("n_rows") if isinstance(trial.result, Mapping) else None
+    if fit_time is None or not rows:
+        return 0.0
+    return float(fit_time) * n_rows / float(rows)
+
+
+def affordable_trials(trials: Trials, n_rows: int, seconds: float) -> list[Trial]:
+    """The ``ok`` trials of the highest rung whose refit on ``n_rows`` is expected within
+    ``seconds``; when there is none, the cheapest trial."""
+    by_rung: dict[int, list[Trial]] = {}
+    for trial in trials:
+        if trial.ok:
+            rung = rung_of(trial)
+            by_rung.setdefault(-1 if rung is None else rung, []).append(trial)
+    for rung in sorted(by_rung, reverse=True):
+        fitting = [t for t in by_rung[rung] if refit_seconds(t, n_rows) <= seconds]
+        if fitting:
+            return fitting
+    return [min((t for t in trials if t.ok), key=lambda t: refit_seconds(t, n_rows))]
 
 
 def _key(point: Mapping[str, Any]) -> tuple:

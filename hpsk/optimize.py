@@ -228,7 +228,7 @@ def search(fn: Callable[[Any], Any], space: CompiledSpace, *, algo: Algorithm | 
            progress_as_score: bool = False, on_trial: Callable[[Trial], None] | None = None,
            points_to_evaluate: list[dict[str, Any]] | None = None,
            cost_key: Callable[[dict], Hashable] | None = None, kill_at_deadline: bool = False,
-           rungs: Rungs | None = None) -> bool:
+           rungs: Rungs | None = None, reserve: Callable[[Trials], float] | None = None) -> bool:
     """The loop behind :func:`fmin`, with validated arguments; records into ``trials``.
 
     ``points_to_evaluate`` are complete points proposed before ``algo`` while
@@ -247,13 +247,15 @@ def search(fn: Callable[[Any], Any], space: CompiledSpace, *, algo: Algorithm | 
 
     With ``rungs`` the search is multi-fidelity (see :mod:`hpsk.fidelity`):
     ``fn.at_rung(k)`` evaluates on rung ``k``'s rows, and each trial's
-    result records its ``"rung"`` and ``"n_rows"``.
+    result records its ``"rung"`` and ``"n_rows"``. ``reserve(trials)``:
+    seconds before the ``deadline`` after which no trial starts (the time
+    the caller needs afterwards, as the trials so far tell it).
     """
     algo = _default_algo() if algo is None else algo
     runner = make_runner(fn, space.space, n_jobs, trial_timeout, killable=kill_at_deadline and
                          deadline is not None)
     progress = _Progress(show_progressbar, max_evals, len(trials), deadline, progress_as_score)
-    loop = _Loop(space, algo, trials, rng, _Budget(max_evals, deadline, loss_threshold),
+    loop = _Loop(space, algo, trials, rng, _Budget(max_evals, deadline, loss_threshold, reserve),
                  starting=list(points_to_evaluate or []), progress=progress, on_trial=on_trial,
                  costs=_CostModel(cost_key, trials) if deadline is not None and cost_key is not None else None,
                  schedule=None if rungs is None else RungSchedule(rungs, trials))
@@ -267,11 +269,15 @@ class _Budget:
     max_evals: int | None
     deadline: float | None
     loss_threshold: float | None
+    reserve: Callable[[Trials], float] | None = None
 
     def spent(self, trials: Trials) -> bool:
-        """Whether to stop: the deadline passed, a trial reached the threshold, or ``max_evals`` ran."""
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            return True
+        """Whether to stop: the deadline (less the reserve) passed, a trial reached the
+        threshold, or ``max_evals`` ran."""
+        if self.deadline is not None:
+            kept = 0.0 if self.reserve is None else self.reserve(trials)
+            if time.monotonic() >= self.deadline - kept:
+                return True
         if (self.loss_threshold is not None and trials.n_ok
                 and (trials.best_trial.loss or 0.0) <= self.loss_threshold):
             return True  # (an ok trial always has a loss)

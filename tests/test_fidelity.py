@@ -208,7 +208,7 @@ def test_the_winner_is_one_that_can_be_refitted_in_the_time_left():
                                   ValidationScorer("r2", None, False), seed=0)
     trials = Trials()
     tids = trials.add_pending([{"x": 0.0}, {"x": 1.0}, {"x": 2.0}], 0.0)
-    for tid, loss, seconds, rung in [(0, -0.9, 10.0, 1), (1, -0.8, 0.1, 1), (2, -0.95, 0.1, 0)]:
+    for tid, loss, seconds, rung in [(0, -0.9, 10.0, 1), (1, -0.8, 0.1, 1), (2, -0.95, 0.01, 0)]:
         trials.finish(tid, status="ok", loss=loss, result={"rung": rung, "n_rows": 100, "fit_time": seconds})
 
     def winner(refit_within):
@@ -217,4 +217,5 @@ def test_the_winner_is_one_that_can_be_refitted_in_the_time_left():
 
     assert winner(None) == 0  # the best of the highest rung; rung 0's better score does not count
     assert winner(5.0) == 1  # trial 0 would take about 100 s on 1,000 rows
-    assert winner(0.5) == 1  # none fits: the cheapest
+    assert winner(0.5) == 2  # none on rung 1 fits: the best on the rung below that does
+    assert winner(0.01) == 2  # none fits at all: the cheapest

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..ensembling import PredictionPool
 from ..evaluation import PipelineObjective
-from ..fidelity import Rungs, rung_of
+from ..fidelity import Rungs, affordable_trials, refit_seconds, rung_of
 from ..optimize import as_generator, effective_n_jobs, search
 from ..space import CompiledSpace
 from ..storage import SQLiteStorage, space_digest
@@ -125,6 +125,22 @@ def _name(value: Any) -> str:
     return getattr(value, "__qualname__", None) or repr(value)
 
 
+# The most of ``time_budget`` a multi-fidelity search keeps back for the refit.
+REFIT_SHARE_MAX = 0.25
+
+
+def _refit_reserve(n_rows: int, budget: float) -> Callable[[Trials], float]:
+    """Seconds to keep for refitting, on ``n_rows``, the trial the selection would take now:
+    the best of the highest rung among those whose refit takes at most a quarter of the budget."""
+    def reserve(trials: Trials) -> float:
+        if not trials.n_ok:
+            return 0.0
+        best = min(affordable_trials(trials, n_rows, REFIT_SHARE_MAX * budget), key=lambda t: (t.loss, t.tid))
+        return min(refit_seconds(best, n_rows), REFIT_SHARE_MAX * budget)
+
+    return reserve
+
+
 def trials_to_run(max_evals: int | None, n_new: int | None, warm_start: bool, history: History) -> int | None:
     """How many trials this ``fit`` runs; ``None``: until the clock.
 
@@ -140,13 +156,16 @@ def trials_to_run(max_evals: int | None, n_new: int | None, warm_start: bool, hi
 def run_search(objective: PipelineObjective, space: CompiledSpace, history: History, *,
                n_new: int | None, algo: Callable | None, deadline: float | None,
                pool: PredictionPool | None, verbose: bool, n_jobs: int | None,
-               trial_timeout: float | None, rungs: Rungs | None = None) -> bool:
+               trial_timeout: float | None, rungs: Rungs | None = None,
+               refit_rows: int | None = None, budget: float | None = None) -> bool:
     """Run ``n_new`` more trials (``None``: until ``deadline``) into ``history.trials``.
 
     With ``rungs`` the search is multi-fidelity (:mod:`hpsk.fidelity`); only
     the last rung's predictions go to the ``pool``, since only its models
-    are fitted on every row. Returns whether Ctrl-C stopped the search. The
-    storage is closed at the end.
+    are fitted on every row, and with ``refit_rows`` the search stops early
+    enough to refit its best trial on that many rows (its expected refit
+    time, at most a quarter of the ``budget``). Returns whether Ctrl-C stopped the
+    search. The storage is closed at the end.
     """
     storage = history.storage
 
@@ -166,7 +185,8 @@ def run_search(objective: PipelineObjective, space: CompiledSpace, history: Hist
                       trials=trials, rng=history.rng, deadline=deadline, show_progressbar=verbose,
                       n_jobs=effective_n_jobs(n_jobs), trial_timeout=trial_timeout, progress_as_score=True,
                       on_trial=on_trial, points_to_evaluate=history.starting,
-                      cost_key=lambda point: learner_of(space, point), kill_at_deadline=True, rungs=rungs)
+                      cost_key=lambda point: learner_of(space, point), kill_at_deadline=True, rungs=rungs,
+                      reserve=None if refit_rows is None or budget is None else _refit_reserve(refit_rows, budget))
     finally:
         if storage is not None:
             storage.close()

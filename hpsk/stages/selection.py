@@ -17,7 +17,7 @@ from sklearn.base import is_classifier, is_regressor
 
 from ..ensembling import PredictionPool, greedy_selection
 from ..evaluation import PipelineObjective, reshuffled
-from ..fidelity import top_rung_trials
+from ..fidelity import affordable_trials, top_rung_trials
 from ..outcome import evaluate_objective
 from ..space import CompiledSpace
 from ..trials import Trial, Trials
@@ -72,13 +72,12 @@ def select_winner(trials: Trials, space: CompiledSpace, objective: PipelineObjec
     were fitted on fewer rows. With ``refit_within`` (seconds), only
     candidates whose refit on every row is expected to take no longer compete
     (the cheapest, when none is): a search that stopped on a low rung must
-    not pick a model it cannot refit in its budget.
+    not pick a model it cannot refit in its budget: they come from the highest
+    rung that has one, else the cheapest trial is refitted.
     """
-    ranked = sorted(top_rung_trials(trials), key=lambda t: (-score_of(t), t.tid))
-    if refit_within is not None:
-        n_rows = objective.X.shape[0]
-        affordable = [t for t in ranked if _refit_seconds(t, n_rows) <= refit_within]
-        ranked = affordable or [min(ranked, key=lambda t: _refit_seconds(t, n_rows))]
+    candidates = top_rung_trials(trials) if refit_within is None else affordable_trials(
+        trials, objective.X.shape[0], refit_within)
+    ranked = sorted(candidates, key=lambda t: (-score_of(t), t.tid))
     first = Selection(ranked[0], score_of(ranked[0]))
     n_top = min(reevaluate_top, int(REEVALUATE_SHARE * len(trials)), len(ranked))
     if n_top < 2:
@@ -102,15 +101,6 @@ def select_winner(trials: Trials, space: CompiledSpace, objective: PipelineObjec
     }
     winner = max(records, key=lambda r: (r[3], -r[0].tid))
     return Selection(winner[0], winner[3], reevaluation)
-
-
-def _refit_seconds(trial: Trial, n_rows: int) -> float:
-    """The expected seconds to refit ``trial``'s pipeline on ``n_rows``: its fit time per
-    split scaled linearly from the rows it was fitted on (0 when it did not say)."""
-    fit_time, rows = trial.result.get("fit_time"), trial.result.get("n_rows")
-    if fit_time is None or not rows:
-        return 0.0
-    return float(fit_time) * n_rows / float(rows)
 
 
 def _rescore(candidates: list[Trial], space: CompiledSpace, fresh: PipelineObjective,
