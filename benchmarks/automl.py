@@ -620,13 +620,17 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def append_record(path: Path, record: dict[str, Any]) -> None:
-    """Read-modify-write the JSON list, replacing the file atomically."""
-    records = read_records(path) + [record]
+def write_records(path: Path, records: list[dict[str, Any]]) -> None:
+    """Write the JSON list, replacing the file atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(records, indent=1) + "\n")
     os.replace(temporary, path)
+
+
+def append_record(path: Path, record: dict[str, Any]) -> None:
+    """Read-modify-write the JSON list, replacing the file atomically."""
+    write_records(path, read_records(path) + [record])
 
 
 def latest(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:

@@ -131,7 +131,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from automl import CORES, _child_environment, _kill_session, _short, fit_random_hgb  # noqa: E402
+from automl import (CORES, _child_environment, _kill_session, _short, fit_random_hgb,  # noqa: E402
+                    read_records, write_records)
 
 RESULTS = Path(__file__).parent / "results" / "scale.json"
 POOL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "portfolio_pool.tsv"
@@ -488,22 +489,9 @@ def _key(record: dict[str, Any]) -> tuple:
     return record["table"], record["system"], float(record["budget"]), int(record["seed"])
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    if not path.exists() or not path.read_text().strip():
-        return []
-    records = json.loads(path.read_text())
-    if not isinstance(records, list):
-        raise ValueError(f"{path} should hold a JSON list of run records")
-    return records
-
-
 def merge_record(path: Path, record: dict[str, Any]) -> None:
     """Replace the record of the same (table, system, budget, seed), or add it; atomic write."""
-    records = [r for r in read_records(path) if _key(r) != _key(record)] + [record]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(records, indent=1) + "\n")
-    os.replace(temporary, path)
+    write_records(path, [r for r in read_records(path) if _key(r) != _key(record)] + [record])
 
 
 # ---- table ------------------------------------------------------------------------------
