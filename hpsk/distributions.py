@@ -51,6 +51,11 @@ def _quantize(x: np.ndarray, q: float | None) -> np.ndarray:
     return x if q is None else np.round(x / q) * q
 
 
+def _warped(x: np.ndarray, log: bool, q: float | None) -> np.ndarray:
+    """A draw exponentiated (``log``) and then rounded to multiples of ``q``."""
+    return _quantize(np.exp(x) if log else x, q)
+
+
 @dataclass(frozen=True)
 class Float:
     """A uniform draw on ``[low, high]``, optionally exponentiated and rounded.
@@ -73,10 +78,7 @@ class Float:
         _check_q(self.q)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        x = rng.uniform(self.low, self.high, size)
-        if self.log:
-            x = np.exp(x)
-        return _quantize(x, self.q)
+        return _warped(rng.uniform(self.low, self.high, size), self.log, self.q)
 
     def to_python(self, value: float) -> float:
         return float(value)
@@ -103,10 +105,7 @@ class Gaussian:
         _check_q(self.q)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        x = rng.normal(self.mu, self.sigma, size)
-        if self.log:
-            x = np.exp(x)
-        return _quantize(x, self.q)
+        return _warped(rng.normal(self.mu, self.sigma, size), self.log, self.q)
 
     def to_python(self, value: float) -> float:
         return float(value)
