@@ -10,6 +10,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from hpsk import HyperoptClassifier, HyperoptEstimator, HyperoptRegressor
 from hpsk.components import svc
@@ -18,13 +19,22 @@ from hpsk.evaluation import ValidationScorer
 from hpsk.trials import Trials
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    # The ensembles' boosted members predict through OpenMP pools, which spin
+    # and crawl on a busy machine; the blends predict the same on one thread.
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def cancer_ensemble():
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     labels = np.where(y == 1, "benign", "malignant")
     # 12 trials (the six learners' defaults, then the search's) already give a
     # blend of several kinds of learner.
-    model = HyperoptClassifier(max_evals=12, ensemble_size=20, random_state=0).fit(X, labels)
+    with threadpool_limits(limits=1):
+        model = HyperoptClassifier(max_evals=12, ensemble_size=20, random_state=0).fit(X, labels)
     return model, X, labels
 
 
