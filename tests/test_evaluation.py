@@ -106,7 +106,10 @@ def test_cv_results_is_a_leaderboard(iris):
 
 def test_top_candidates_are_re_evaluated_on_fresh_splits():
     X, y = load_breast_cancer(return_X_y=True)
-    model = HyperoptClassifier(max_evals=25, cv=3, reevaluate_top=5, random_state=0).fit(X, y)
+    # k-nearest neighbours: re-evaluation is the same for any learner, and 25
+    # trials (re-evaluation may cost a fifth of them) are quick with this one.
+    model = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=25, cv=3, reevaluate_top=5,
+                               random_state=0).fit(X, y)
     record = model.reevaluation_
     assert record is not None and len(record["tid"]) == 5
     # re-evaluation is bounded: 5 candidates x 1 repeat x 3 folds <= a fifth of 25 x 3 fits
@@ -114,7 +117,8 @@ def test_top_candidates_are_re_evaluated_on_fresh_splits():
     winner = list(record["tid"]).index(model.best_index_)
     assert model.best_score_ == pytest.approx(record["combined_score"][winner])
     assert model.best_score_ == pytest.approx(record["combined_score"].max())
-    off = HyperoptClassifier(max_evals=25, cv=3, reevaluate_top=0, random_state=0).fit(X, y)
+    off = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=25, cv=3, reevaluate_top=0,
+                             random_state=0).fit(X, y)
     assert off.reevaluation_ is None
     assert off.best_score_ == -off.trials_.best_trial.loss
 
@@ -202,7 +206,10 @@ def test_auto_cv_adapts_to_the_budget():
 @pytest.mark.slow
 def test_nested_cross_validation_reports_the_optimism():
     X, y = load_breast_cancer(return_X_y=True)
-    model = HyperoptClassifier(max_evals=8, algo=rand.suggest, random_state=0)
+    # Six searches (three outer folds, then through cross_validate): a quick
+    # learner, since what is checked is the outer loop around any search.
+    model = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=8, algo=rand.suggest,
+                               random_state=0)
     result = nested_cross_validate(model, X, y, cv=3, random_state=0)
     assert result["test_score"].shape == (3,) and np.all(result["test_score"] > 0.85)
     assert len(result["pipelines"]) == 3
