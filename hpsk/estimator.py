@@ -23,16 +23,16 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import HasMethods, InstanceOf, Interval, Options, validate_params
-from .ensembling import member_pipelines
+from .ensembling import PredictionPool, member_pipelines
 from .evaluation import cv_results, describe_model
 from .exceptions import AllTrialsFailed
 from .space import CompiledSpace, compile_space
 from .stages.final_model import final_model
 from .stages.inputs import Inputs, join_exogenous, predict_input, read_inputs
 from .stages.search_space import pipeline_at, readable_point, search_space
-from .stages.searching import Clock, open_history, run_search, trials_to_run
+from .stages.searching import Clock, History, open_history, run_search, trials_to_run
 from .stages.selection import Selection, prediction_pool, select_ensemble, select_winner
-from .stages.validation import resolve_cv, validate_with, validation_scorer
+from .stages.validation import Validation, resolve_cv, validate_with, validation_scorer
 from .trials import Trials
 
 __all__ = ["HyperoptEstimator", "HyperoptClassifier", "HyperoptRegressor"]
@@ -494,40 +494,26 @@ class HyperoptEstimator(BaseEstimator):
              n_new: int | None, exogenous_widths: list[int] | None) -> "HyperoptEstimator":
         """:meth:`fit` as its stages (:mod:`hpsk.stages`), running ``n_new`` more trials
         when given (for :meth:`fit_iter`)."""
-        clock, owner = Clock(time.monotonic(), self.time_budget), type(self).__name__
+        clock = Clock(time.monotonic(), self.time_budget)
         self._validate()
         # 1. inputs
         inputs = read_inputs(self, X, y, kfolds_group if groups is None else groups, sample_weight,
                              self._given_task())
         # 2. space
-        learner = self.classifier if inputs.task == "classification" else self.regressor
-        space = compile_space(search_space(
-            inputs, space=self.space, learner=learner, preprocessing=self.preprocessing,
-            ex_preprocs=self.ex_preprocs, preprocess_by_default=self._preprocess_by_default,
-            exogenous_widths=exogenous_widths, owner=owner))
+        space = self._space(inputs, exogenous_widths)
         # 3. splits and objective, with the trials so far and the seeds
         cv = resolve_cv(self.cv, inputs.groups, valid_size, n_folds, cv_shuffle)
-        history = open_history(
-            space, inputs, cv, previous=self.trials_ if warm_start and hasattr(self, "trials_") else None,
-            storage=self.storage, random_state=self.random_state, points=self.starting_points,
-            scoring=self.scoring, loss_fn=self.loss_fn, continuous_loss_fn=self.continuous_loss_fn, owner=owner)
+        history = self._history(space, inputs, cv, warm_start)
         pool = prediction_pool(inputs, self.ensemble_size, self.refit)
-        scorer = validation_scorer(self.scoring, self.loss_fn, self.continuous_loss_fn, inputs.task, owner)
-        validation = validate_with(cv, inputs, scorer, seed=history.seed, n_evals=self._max_evals(),
-                                   time_budget=self.time_budget, keep_predictions=pool is not None, owner=owner,
-                                   fidelity=self._fidelity())
+        validation = self._validation(cv, inputs, history, keep_predictions=pool is not None)
         objective = validation.objective
         # 4. search
-        interrupted = run_search(
-            objective, space, history, n_new=trials_to_run(self._max_evals(), n_new, warm_start, history),
-            algo=self.algo, deadline=clock.search_deadline(self.refit, bool(self.reevaluate_top)), pool=pool,
-            verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout,
-            rungs=validation.rungs, refit_rows=inputs.X.shape[0] if validation.rungs and self.refit else None,
-            budget=self.time_budget)
+        interrupted = self._search(validation, space, history, clock, pool,
+                                   trials_to_run(self._max_evals(), n_new, warm_start, history))
         trials = history.trials
         if trials.n_ok == 0:
             self.trials_ = trials  # so that every trial's error can be read
-            raise AllTrialsFailed(f"{owner}: all {len(trials)} trials failed. "
+            raise AllTrialsFailed(f"{type(self).__name__}: all {len(trials)} trials failed. "
                                   f"The first error was: {trials.first_error()}")
         # 5. selection; after Ctrl-C the user wants the best so far, now: no ensemble.
         selection = select_winner(trials, space, objective, validation.splitter, inputs.groups, history.seed,
@@ -543,6 +529,42 @@ class HyperoptEstimator(BaseEstimator):
         self._set_fitted(inputs, space, trials, interrupted, selection, ensemble, model, labels_encoded,
                          exogenous_widths)
         return self
+
+    # ---- the stages' arguments, from the parameters --------------------------
+
+    def _space(self, inputs: Inputs, exogenous_widths: list[int] | None) -> CompiledSpace:
+        """Stage 2: the compiled space for ``inputs`` (see :func:`hpsk.stages.search_space.search_space`)."""
+        learner = self.classifier if inputs.task == "classification" else self.regressor
+        return compile_space(search_space(
+            inputs, space=self.space, learner=learner, preprocessing=self.preprocessing,
+            ex_preprocs=self.ex_preprocs, preprocess_by_default=self._preprocess_by_default,
+            exogenous_widths=exogenous_widths, owner=type(self).__name__))
+
+    def _history(self, space: CompiledSpace, inputs: Inputs, cv: Any, warm_start: bool) -> History:
+        """Stage 3's trials so far and seeds (see :func:`hpsk.stages.searching.open_history`)."""
+        return open_history(
+            space, inputs, cv, previous=self.trials_ if warm_start and hasattr(self, "trials_") else None,
+            storage=self.storage, random_state=self.random_state, points=self.starting_points,
+            scoring=self.scoring, loss_fn=self.loss_fn, continuous_loss_fn=self.continuous_loss_fn,
+            owner=type(self).__name__)
+
+    def _validation(self, cv: Any, inputs: Inputs, history: History, keep_predictions: bool) -> Validation:
+        """Stage 3's splits, scorer, objective and rungs (see :func:`hpsk.stages.validation.validate_with`)."""
+        owner = type(self).__name__
+        scorer = validation_scorer(self.scoring, self.loss_fn, self.continuous_loss_fn, inputs.task, owner)
+        return validate_with(cv, inputs, scorer, seed=history.seed, n_evals=self._max_evals(),
+                             time_budget=self.time_budget, keep_predictions=keep_predictions, owner=owner,
+                             fidelity=self._fidelity())
+
+    def _search(self, validation: Validation, space: CompiledSpace, history: History, clock: Clock,
+                pool: PredictionPool | None, n_new: int | None) -> bool:
+        """Stage 4 (see :func:`hpsk.stages.searching.run_search`); whether Ctrl-C stopped it."""
+        refit_rows = validation.objective.X.shape[0] if validation.rungs and self.refit else None
+        return run_search(
+            validation.objective, space, history, n_new=n_new, algo=self.algo,
+            deadline=clock.search_deadline(self.refit, bool(self.reevaluate_top)), pool=pool,
+            verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout,
+            rungs=validation.rungs, refit_rows=refit_rows, budget=self.time_budget)
 
     def _set_fitted(self, inputs: Inputs, space: CompiledSpace, trials: Trials, interrupted: bool,
                     selection: Selection, ensemble: dict[str, Any] | None, model: Any,
