@@ -31,10 +31,10 @@ def one_thread():
 def cancer_ensemble():
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     labels = np.where(y == 1, "benign", "malignant")
-    # 12 trials (the six learners' defaults, then the search's) already give a
-    # blend of several kinds of learner.
+    # 12 trials (the six learners' defaults, then the search's) on three folds
+    # already give a blend of several kinds of learner.
     with threadpool_limits(limits=1):
-        model = HyperoptClassifier(max_evals=12, ensemble_size=20, random_state=0).fit(X, labels)
+        model = HyperoptClassifier(max_evals=12, cv=3, ensemble_size=20, random_state=0).fit(X, labels)
     return model, X, labels
 
 
@@ -95,17 +95,18 @@ def test_regressor_ensemble_averages_its_members():
 def test_no_ensemble_when_off_or_without_refit_or_with_sample_weight():
     X, y = load_breast_cancer(return_X_y=True)
     assert HyperoptClassifier().ensemble_size == 20
-    # Four trials (the defaults of boosting, logistic regression, forest and
-    # XGBoost) already blend when nothing turns the ensemble off.
-    single = HyperoptClassifier(max_evals=4, ensemble_size=0, random_state=0).fit(X, y)
+    # Five trials (the defaults of boosting, logistic regression, forest,
+    # XGBoost and extra trees) on three folds already blend when nothing turns
+    # the ensemble off.
+    single = HyperoptClassifier(max_evals=5, cv=3, ensemble_size=0, random_state=0).fit(X, y)
     assert single.ensemble_ is None and isinstance(single.best_estimator_, Pipeline)
-    weighted = HyperoptClassifier(max_evals=4, ensemble_size=10, random_state=0).fit(
+    weighted = HyperoptClassifier(max_evals=5, cv=3, ensemble_size=10, random_state=0).fit(
         X, y, sample_weight=np.ones(len(y)))
     assert weighted.ensemble_ is None and isinstance(weighted.best_estimator_, Pipeline)
-    no_refit = HyperoptClassifier(max_evals=4, ensemble_size=10, refit=False, random_state=0).fit(X, y)
+    no_refit = HyperoptClassifier(max_evals=5, cv=3, ensemble_size=10, refit=False, random_state=0).fit(X, y)
     assert no_refit.ensemble_ is None and not hasattr(no_refit, "best_estimator_")
     # predictions never stay in the trials (cv_results_, storage, pickles)
-    ensembled = HyperoptClassifier(max_evals=4, ensemble_size=10, random_state=0).fit(X, y)
+    ensembled = HyperoptClassifier(max_evals=5, cv=3, ensemble_size=10, random_state=0).fit(X, y)
     assert ensembled.ensemble_ is not None
     assert all("predictions" not in trial.result for trial in ensembled.trials_)
 
