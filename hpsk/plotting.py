@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
+from .fidelity import rung_of
 from .leaderboard import trials_of
 from .space import Choice, compile_space, option_name
 from .trials import Trial, Trials
@@ -116,14 +117,25 @@ def plot_history(source: Any, *, ax: Axes | None = None, score: bool | None = No
     ax : matplotlib.axes.Axes
         One scatter point per successful trial (x: trial id), a step line
         "best so far" and, for an estimator, a star on the "chosen" trial
-        (``best_index_``).
+        (``best_index_``). In a multi-fidelity search each rung has its own
+        colour (labelled with its rows) and "best so far" follows the last
+        rung reached, whose trials saw every row.
     """
     ok, values, ylabel, higher_is_better = _values(source, score)
     ax = _axes(ax)
     tids = np.array([t.tid for t in ok])
-    best = np.maximum.accumulate(values) if higher_is_better else np.minimum.accumulate(values)
-    ax.scatter(tids, values, s=18, alpha=0.7, label="trial")
-    ax.step(tids, best, where="post", color="C3", label="best so far")
+    rungs = np.array([-1 if rung_of(t) is None else rung_of(t) for t in ok], dtype=int)
+    top = rungs == (rungs.max() if len(rungs) else -1)  # a multi-fidelity search: the last rung reached
+    if (rungs >= 0).any():
+        for rung in np.unique(rungs):
+            rows = ok[int(np.flatnonzero(rungs == rung)[0])].result.get("n_rows")
+            ax.scatter(tids[rungs == rung], values[rungs == rung], s=10 + 8 * rung, alpha=0.7,
+                       label=f"rung {rung} ({rows:,} rows)" if rows else f"rung {rung}")
+    else:
+        ax.scatter(tids, values, s=18, alpha=0.7, label="trial")
+    accumulate = np.maximum.accumulate if higher_is_better else np.minimum.accumulate
+    if top.any():
+        ax.step(tids[top], accumulate(values[top]), where="post", color="C3", label="best so far")
     chosen = getattr(source, "best_index_", None)
     if chosen is not None and chosen in set(tids.tolist()):
         # The estimator may choose a trial other than the best search score

@@ -88,6 +88,22 @@ def test_history_draws_every_successful_trial_and_the_running_best(search, tmp_p
     assert ax.get_xlabel() == "trial"
 
 
+def test_history_of_a_multi_fidelity_search_colours_the_rungs(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    X, y = np.repeat(X, 10, axis=0), np.repeat(y, 10)  # 1,500 rows: rungs of 120, 360 and 1,125
+    model = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=25, cv=0.25, ensemble_size=0,
+                               fidelity={"min_rows": 120, "eta": 3}, random_state=0).fit(X, y)
+    ax = plot_history(model)
+    _render(ax, tmp_path / "history_rungs.png")
+    rungs = model.cv_results_["rung"]
+    for rung, rows in sorted(set(zip(rungs, model.cv_results_["n_rows"]))):
+        points = _collection(ax, f"rung {rung} ({rows:,} rows)").get_offsets()
+        assert sorted(points[:, 0]) == [t.tid for t in model.trials_ if t.ok and t.result["rung"] == rung]
+    (best_line,) = [line for line in ax.get_lines() if line.get_label() == "best so far"]
+    top = [t for t in model.trials_ if t.ok and t.result["rung"] == rungs.max()]
+    assert list(best_line.get_xdata()) == [t.tid for t in top]  # the highest rung reached
+
+
 def test_history_of_trials_plots_losses_with_a_decreasing_best(quadratic_trials, tmp_path):
     ax = plot_history(quadratic_trials)
     _render(ax, tmp_path / "history_loss.png")
