@@ -506,28 +506,17 @@ class HyperoptEstimator(BaseEstimator):
         history = self._history(space, inputs, cv, warm_start)
         pool = prediction_pool(inputs, self.ensemble_size, self.refit)
         validation = self._validation(cv, inputs, history, keep_predictions=pool is not None)
-        objective = validation.objective
         # 4. search
         interrupted = self._search(validation, space, history, clock, pool,
                                    trials_to_run(self._max_evals(), n_new, warm_start, history))
-        trials = history.trials
-        if trials.n_ok == 0:
-            self.trials_ = trials  # so that every trial's error can be read
-            raise AllTrialsFailed(f"{type(self).__name__}: all {len(trials)} trials failed. "
-                                  f"The first error was: {trials.first_error()}")
-        # 5. selection; after Ctrl-C the user wants the best so far, now: no ensemble.
-        selection = select_winner(trials, space, objective, validation.splitter, inputs.groups, history.seed,
-                                  clock.selection_deadline(), self.reevaluate_top,
-                                  refit_within=clock.left() if validation.rungs and self.refit else None)
-        ensemble = None if pool is None or interrupted else select_ensemble(
-            pool, selection.score, trials, objective, space, classes=inputs.classes,
-            ensemble_size=self.ensemble_size, clock=clock)
+        # 5. selection: the winner, then the ensemble (none after Ctrl-C: the best so far, now)
+        selection, ensemble = self._select(validation, space, history, clock, pool, interrupted, inputs)
         # 6. final model
         model, labels_encoded = final_model(
-            inputs, objective, space, trials, selection.best, ensemble, n_jobs=self.n_jobs,
+            inputs, validation.objective, space, history.trials, selection.best, ensemble, n_jobs=self.n_jobs,
             calibrate=self._searches_default_learners()) if self.refit else (None, False)
-        self._set_fitted(inputs, space, trials, interrupted, selection, ensemble, model, labels_encoded,
-                         exogenous_widths)
+        self._set_fitted(inputs, space, history.trials, interrupted, selection, ensemble, model,
+                         labels_encoded, exogenous_widths)
         return self
 
     # ---- the stages' arguments, from the parameters --------------------------
@@ -565,6 +554,23 @@ class HyperoptEstimator(BaseEstimator):
             deadline=clock.search_deadline(self.refit, bool(self.reevaluate_top)), pool=pool,
             verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout,
             rungs=validation.rungs, refit_rows=refit_rows, budget=self.time_budget)
+
+    def _select(self, validation: Validation, space: CompiledSpace, history: History, clock: Clock,
+                pool: PredictionPool | None, interrupted: bool,
+                inputs: Inputs) -> tuple[Selection, dict[str, Any] | None]:
+        """Stage 5 (see :mod:`hpsk.stages.selection`): the winner and the ensemble, if any."""
+        trials, objective = history.trials, validation.objective
+        if trials.n_ok == 0:
+            self.trials_ = trials  # the one attribute set on failure: every trial's error can be read
+            raise AllTrialsFailed(f"{type(self).__name__}: all {len(trials)} trials failed. "
+                                  f"The first error was: {trials.first_error()}")
+        selection = select_winner(trials, space, objective, validation.splitter, inputs.groups, history.seed,
+                                  clock.selection_deadline(), self.reevaluate_top,
+                                  refit_within=clock.left() if validation.rungs and self.refit else None)
+        ensemble = None if pool is None or interrupted else select_ensemble(
+            pool, selection.score, trials, objective, space, classes=inputs.classes,
+            ensemble_size=self.ensemble_size, clock=clock)
+        return selection, ensemble
 
     def _set_fitted(self, inputs: Inputs, space: CompiledSpace, trials: Trials, interrupted: bool,
                     selection: Selection, ensemble: dict[str, Any] | None, model: Any,

@@ -415,6 +415,8 @@ def save(model: Any, path: str | os.PathLike) -> None:
             f"Load it with hpsk.load(path, trusted={extra!r}).", UserWarning, stacklevel=2)
 
 
+# load is over 60 lines only through its docstring, which documents the formats
+# it reads and what it trusts.
 def load(path: str | os.PathLike, *, trusted: Any = None) -> Any:
     """Load a model saved by :func:`save` (or by :func:`skops.io.dump` / :func:`joblib.dump`).
 

@@ -154,6 +154,7 @@ def plot_history(source: Any, *, ax: Axes | None = None, score: bool | None = No
 # --------------------------------------------------------------------------
 
 
+# plot_learners is over 60 lines only through its numpydoc docstring.
 def plot_learners(
     source: Any,
     *,
@@ -224,6 +225,7 @@ def plot_learners(
 # --------------------------------------------------------------------------
 
 
+# plot_parameter is over 60 lines only through its numpydoc docstring.
 def plot_parameter(
     source: Any,
     label: str,
@@ -329,6 +331,7 @@ def _design_matrix(points: list[Mapping[str, Any]]) -> tuple[list[str], np.ndarr
     return labels, matrix
 
 
+# hyperparameter_importance is over 60 lines only through its numpydoc docstring.
 def hyperparameter_importance(
     source: Any, *, n_estimators: int = 100, random_state: int = 0
 ) -> dict[str, tuple[float, float]]:

@@ -144,12 +144,30 @@ def _sizes() -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
     return sorted(functions), sorted(modules)
 
 
+def _says_why_it_is_long(name: str) -> bool:
+    """Whether the comment just above a function (or a module's docstring) says why it is long."""
+    path, _, function = name.partition(":")
+    lines = (ROOT / path).read_text().splitlines()
+    if not function:
+        return "over the 500 lines" in (ast.get_docstring(ast.parse("\n".join(lines))) or "")
+    start = next(i for i, line in enumerate(lines) if re.match(rf"\s*def {function}\(", line))
+    above = []
+    for line in reversed(lines[:start]):
+        if not line.strip().startswith(("#", "@")):
+            break
+        above.append(line)
+    return any("over 60 lines" in line for line in above)
+
+
 def test_functions_and_modules_stay_short():
     """Issue #15's limits: about 60 lines a function and 500 a module, docstrings not counted
-    (a numpydoc docstring of every parameter is documentation, not length to read through)."""
+    (a numpydoc docstring of every parameter is documentation, not length to read through);
+    whatever is longer with its docstrings says so in a comment."""
     functions, modules = _sizes()
     assert [f for f in functions if f[0] > 60] == []
     assert [m for m in modules if m[0] > 500] == []
+    assert [f[2] for f in functions if f[1] > 60 and not _says_why_it_is_long(f[2])] == []
+    assert [m[2] for m in modules if m[1] > 500 and not _says_why_it_is_long(m[2])] == []
 
 
 def Path_of(dotted: str) -> pathlib.Path:  # noqa: N802 - reads like the path it builds
