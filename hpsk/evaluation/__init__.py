@@ -20,10 +20,13 @@ One job per private module; import the names from here:
   :func:`describe_model`;
 - ``_scoring``: :class:`ValidationScorer`;
 - ``_objective``: :class:`PipelineObjective`;
+- ``_early_stopping``: :func:`fit_early_stopped`, :func:`with_rounds`,
+  :data:`MIN_ROWS`;
 - ``_results``: :func:`cv_results`;
 - ``_nested``: :func:`nested_cross_validate`.
 """
 
+from ._early_stopping import MIN_ROWS, fit_early_stopped, with_rounds
 from ._nested import nested_cross_validate
 from ._objective import PipelineObjective
 from ._pipelines import (
@@ -58,4 +61,7 @@ __all__ = [
     "with_probabilities",
     "for_targets",
     "Splits",
+    "MIN_ROWS",
+    "fit_early_stopped",
+    "with_rounds",
 ]

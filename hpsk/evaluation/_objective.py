@@ -20,6 +20,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import has_fit_parameter
 from threadpoolctl import threadpool_limits
 
+from ._early_stopping import fit_early_stopped, with_rounds
 from ._pipelines import assemble_pipeline, describe_steps, for_targets, needs_encoded_labels, seed_pipeline
 from ._scoring import ValidationScorer
 from ._splits import Splits
@@ -90,6 +91,11 @@ class PipelineObjective:
         n_outputs = 1 if self.y.ndim == 1 else self.y.shape[1]
         return for_targets(seed_pipeline(clone(assemble_pipeline(params)), self.seed), n_outputs)
 
+    def refit_pipeline(self, params: Any, result: dict[str, Any] | None = None) -> Pipeline:
+        """:meth:`pipeline`, with the rounds the splits kept when its booster stopped
+        early (``result["rounds"]``, from a trial of this objective)."""
+        return with_rounds(self.pipeline(params), (result or {}).get("rounds"))
+
     def targets_for(self, pipeline: Pipeline) -> np.ndarray:
         if self.y_encoded is not None and needs_encoded_labels(pipeline):
             return self.y_encoded
@@ -109,7 +115,7 @@ class PipelineObjective:
         pipeline = self.pipeline(params)
         y = self.targets_for(pipeline)
         weights = self.sample_weight
-        scores, fit_times, score_times, predictions = [], [], [], []
+        scores, fit_times, score_times, predictions, rounds = [], [], [], [], []
         # One native thread per trial: parallelism comes from running trials
         # side by side (n_jobs), and OpenMP pools that spin-wait on a busy
         # machine can make a fit a hundred times slower.
@@ -118,7 +124,8 @@ class PipelineObjective:
             for train, validation in self.splits:
                 fold = clone(pipeline)
                 start = time.perf_counter()
-                fold.fit(_safe_indexing(self.X, train), y[train], **self.fit_params(fold, train))
+                rounds.append(fit_early_stopped(fold, _safe_indexing(self.X, train), y[train],
+                                                self.fit_params(fold, train), self.seed))
                 fit_times.append(time.perf_counter() - start)
                 X_validation = _safe_indexing(self.X, validation)
                 start = time.perf_counter()
@@ -142,6 +149,10 @@ class PipelineObjective:
             "score_time_std": float(np.std(score_times)),
             "learner": learner,
             "preprocessing": preprocessing,
+            # The rounds an early-stopped booster kept, averaged over the splits
+            # (see hpsk.evaluation._early_stopping); the refit uses them.
+            **({"rounds": float(np.mean([r for r in rounds if r is not None]))}
+               if rounds and None not in rounds else {}),
             **({"predictions": None if any(p is None for p in predictions)
                 else np.concatenate([p for p in predictions if p is not None]).astype(np.float32)}
                if self.keep_predictions else {}),

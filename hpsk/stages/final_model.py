@@ -37,12 +37,12 @@ def final_model(inputs: Inputs, objective: PipelineObjective, space: CompiledSpa
     ``predict_proba``; the calibration keeps ``predict``). ``labels_encoded``
     tells whether the model predicts class codes (see ``labels_encoded_``).
     """
-    def build(point: dict[str, Any]) -> Any:
-        return objective.pipeline(space.evaluate(point))
+    def build(trial: Trial) -> Any:  # with the rounds its early-stopped booster kept
+        return objective.refit_pipeline(space.evaluate(trial.point), trial.result)
 
     y_encoded = inputs.y_encoded
     if ensemble is None:
-        model = build(best.point)
+        model = build(best)
         if calibrate and y_encoded is not None:
             model = with_probabilities(model, int(np.bincount(np.asarray(y_encoded)).min()))
         targets = objective.targets_for(model)
@@ -50,7 +50,7 @@ def final_model(inputs: Inputs, objective: PipelineObjective, space: CompiledSpa
         fit_params = objective.fit_params(model)
     else:
         by_tid = {trial.tid: trial for trial in trials}
-        members = [(f"trial{tid}", build(by_tid[tid].point)) for tid in ensemble["tid"]]
+        members = [(f"trial{tid}", build(by_tid[tid])) for tid in ensemble["tid"]]
         model = voting_ensemble(members, ensemble["weight"], inputs.task == "classification")
         targets, fit_params, labels_encoded = inputs.y, {}, False
     with warnings.catch_warnings(), threadpool_limits(limits=refit_threads(n_jobs)):
