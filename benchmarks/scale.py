@@ -66,7 +66,9 @@ Per run (the JSON record)
   Pages shared between processes (joblib's memory-mapped arrays) count once
   per process that maps them. ``peak_pss_mb``: the same with each shared page
   divided among the processes that map it (Linux's PSS): what the tree
-  really holds. ``data_rss_mb``: the run's own resident memory
+  really holds; ``peak_pss_main_mb`` and ``peak_pss_others_mb`` split it, at
+  the peak, between the run's process and the others (workers), counted in
+  ``peak_processes``. ``data_rss_mb``: the run's own resident memory
   just before fit, the data already loaded (the same for every system on a
   table).
 * ``costs``: per learner and per training-set size, the median seconds of
@@ -384,6 +386,7 @@ class TreeMemory(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.peak_pss, self.halt = pid, 0, 0, threading.Event()
+        self.at_peak = (0, 0, 0)  # PSS of the run's process and of the others, and how many there were
 
     def _tree(self) -> list[Any]:
         import psutil
@@ -407,14 +410,19 @@ class TreeMemory(threading.Thread):
         import psutil
 
         while not self.halt.is_set():
-            total = pss = 0
-            for process in self._tree():
+            total = pss = main = 0
+            processes = self._tree()
+            for process in processes:
                 try:
                     full = process.memory_full_info()
                     total += full.rss
                     pss += getattr(full, "pss", full.rss)
+                    if process.pid == self.pid:
+                        main = getattr(full, "pss", full.rss)
                 except psutil.Error:
                     pass
+            if pss > self.peak_pss:  # where the memory was at the peak: the run's process, the rest
+                self.at_peak = (main, pss - main, len(processes))
             self.peak, self.peak_pss = max(self.peak, total), max(self.peak_pss, pss)
             self.halt.wait(POLL_SECONDS)
 
@@ -442,7 +450,9 @@ def run_isolated(table: str, system: str, budget: float, seed: int, pool: Path) 
                 watcher.join()
                 _kill_session(process)
                 process.wait()
-        peak = {"peak_rss_mb": round(watcher.peak / 2**20, 1), "peak_pss_mb": round(watcher.peak_pss / 2**20, 1)}
+        peak = {"peak_rss_mb": round(watcher.peak / 2**20, 1), "peak_pss_mb": round(watcher.peak_pss / 2**20, 1),
+                "peak_pss_main_mb": round(watcher.at_peak[0] / 2**20, 1),
+                "peak_pss_others_mb": round(watcher.at_peak[1] / 2**20, 1), "peak_processes": watcher.at_peak[2]}
         if out.exists():
             return {**json.loads(out.read_text()), **peak}
         if killed:
