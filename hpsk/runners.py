@@ -40,7 +40,7 @@ from .outcome import Outcome, Record, Runner, Source, evaluate_objective
 from .trials import STATUS_FAIL, STATUS_TIMEOUT
 from .workers import ProcessRunner
 
-__all__ = ["Outcome", "evaluate_objective", "make_runner"]
+__all__ = ["Outcome", "evaluate_objective", "make_runner", "release_idle_workers"]
 
 logger = logging.getLogger("hpsk")
 
@@ -332,3 +332,19 @@ def make_runner(fn: Callable, space: Any, n_jobs: int, trial_timeout: float | No
     if n_jobs > 1:
         return _JoblibRunner(fn, space, n_jobs)
     return _InlineRunner(fn, space)
+
+
+def release_idle_workers() -> None:
+    """Shut down joblib's idle loky workers, so that their memory goes back now.
+
+    joblib keeps its worker processes for the next call (for minutes); on a
+    large table each holds the libraries, its copy of the trial's data and
+    what its largest trial left, hundreds of MB that would sit beside the
+    refit's. The next parallel call starts fresh workers (about a second).
+    Workers of other backends (dask, ray, spark) are not this process's to stop.
+    """
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)  # None: no loky call made yet
+    if executor is not None:
+        executor.shutdown(wait=True)

@@ -104,3 +104,21 @@ def test_fit_sets_the_attributes_of_the_stages():
     refitless = HyperoptClassifier(classifier="k_neighbors_classifier", max_evals=3, refit=False,
                                    random_state=0).fit(X, y)
     assert not hasattr(refitless, "best_estimator_") and refitless.best_params_
+
+
+def test_a_search_on_a_large_table_shuts_its_idle_workers_down():
+    """Their memory goes back before the refit; a small table's search keeps them for the next."""
+    from joblib.externals.loky import reusable_executor
+
+    from hpsk import HyperoptRegressor
+    from hpsk.components import ridge
+    from hpsk.stages.searching import RELEASE_WORKERS_ROWS
+
+    X, y = make_regression(n_samples=RELEASE_WORKERS_ROWS, n_features=5, noise=1.0, random_state=0)
+    search = dict(regressor=ridge("ridge"), preprocessing=[], max_evals=2, n_jobs=2, random_state=0,
+                  ensemble_size=0)
+    HyperoptRegressor(**search).fit(X[:500], y[:500])
+    assert not reusable_executor._executor._flags.shutdown
+    model = HyperoptRegressor(**search).fit(X, y)
+    assert reusable_executor._executor._flags.shutdown
+    assert len(model.trials_) == 2 and model.score(X, y) > 0.99

@@ -21,6 +21,7 @@ from ..ensembling import PredictionPool
 from ..evaluation import PipelineObjective
 from ..fidelity import Rungs, affordable_trials, refit_seconds, rung_of
 from ..optimize import as_generator, effective_n_jobs, search
+from ..runners import release_idle_workers
 from ..space import CompiledSpace
 from ..storage import SQLiteStorage, space_digest
 from ..trials import Trial, Trials
@@ -127,6 +128,14 @@ def _name(value: Any) -> str:
 
 # The most of ``time_budget`` a multi-fidelity search keeps back for the refit.
 REFIT_SHARE_MAX = 0.25
+# From this many rows on, the search's idle joblib workers are shut down when it
+# ends (see runners.release_idle_workers): their memory is worth more to the
+# refit than the second it takes the next search to start new ones.
+RELEASE_WORKERS_ROWS = 20_000
+
+
+def _num_rows(X: Any) -> int:
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
 def _refit_reserve(n_rows: int, budget: float) -> Callable[[Trials], float]:
@@ -190,3 +199,5 @@ def run_search(objective: PipelineObjective, space: CompiledSpace, history: Hist
     finally:
         if storage is not None:
             storage.close()
+        if _num_rows(objective.X) >= RELEASE_WORKERS_ROWS and effective_n_jobs(n_jobs) > 1:
+            release_idle_workers()  # before the ensemble's and the refit's memory
