@@ -31,6 +31,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from ..fidelity import nested_order
+
 __all__ = ["MIN_ROWS", "PATIENCE", "VALIDATION_FRACTION", "fit_early_stopped", "with_rounds"]
 
 MIN_ROWS = 10_000
@@ -58,16 +60,13 @@ def _kind(learner: Any) -> str | None:
 
 
 def _held_out(y: np.ndarray, classification: bool, seed: int | None) -> np.ndarray:
-    """A boolean mask of the internal validation rows: :data:`VALIDATION_FRACTION` of each
-    class (of the rows, for regression), never a class's last row, so that every class
-    stays in the training part."""
-    rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(y == label) for label in np.unique(y)] if classification \
-        else [np.arange(len(y))]
+    """A boolean mask of the internal validation rows: the last :data:`VALIDATION_FRACTION`
+    of :func:`hpsk.fidelity.nested_order`'s stratified order, whose first rows hold one
+    of every class, so that every class stays in the training part."""
+    order = nested_order(np.arange(len(y)), y if classification else None, np.random.default_rng(seed))
+    n_out = int(round(len(y) * VALIDATION_FRACTION))
     mask = np.zeros(len(y), dtype=bool)
-    for rows in groups:
-        n_out = min(int(round(len(rows) * VALIDATION_FRACTION)), len(rows) - 1)
-        mask[rng.choice(rows, size=n_out, replace=False)] = True
+    mask[order[len(y) - n_out:]] = True
     return mask
 
 
@@ -77,7 +76,8 @@ def fit_early_stopped(pipeline: Pipeline, X: Any, y: np.ndarray, fit_params: dic
 
     ``fit_params`` are the pipeline's (``{"<learner>__sample_weight": ...}``
     or nothing). Returns ``None`` when the learner is not a booster, the split
-    has at most :data:`MIN_ROWS` rows, or the learner was told not to stop.
+    has at most :data:`MIN_ROWS` rows, or it is a HistGradientBoosting told
+    not to stop (``early_stopping=False``).
     """
     name, learner = pipeline.steps[-1]
     kind = _kind(learner)
