@@ -134,10 +134,6 @@ REFIT_SHARE_MAX = 0.25
 RELEASE_WORKERS_ROWS = 20_000
 
 
-def _num_rows(X: Any) -> int:
-    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
-
-
 def _refit_reserve(n_rows: int, budget: float) -> Callable[[Trials], float]:
     """Seconds to keep for refitting, on ``n_rows``, the trial the selection would take now:
     the best of the highest rung among those whose refit takes at most a quarter of the budget."""
@@ -199,5 +195,5 @@ def run_search(objective: PipelineObjective, space: CompiledSpace, history: Hist
     finally:
         if storage is not None:
             storage.close()
-        if _num_rows(objective.X) >= RELEASE_WORKERS_ROWS and effective_n_jobs(n_jobs) > 1:
+        if objective.X.shape[0] >= RELEASE_WORKERS_ROWS and effective_n_jobs(n_jobs) > 1:
             release_idle_workers()  # before the ensemble's and the refit's memory
