@@ -26,8 +26,8 @@ from ..space import Build, Choice, CompiledSpace, option_name
 from ..tabular import column_kinds, frame_space
 from .inputs import DOCUMENTS, FRAME, Inputs
 
-__all__ = ["search_space", "resolve_component", "starting_points", "readable_point", "pipeline_at",
-           "learner_of"]
+__all__ = ["search_space", "resolve_component", "starting_points", "portfolio_points", "readable_point",
+           "pipeline_at", "learner_of"]
 
 
 def search_space(inputs: Inputs, *, space: Any, learner: Any, preprocessing: Any, ex_preprocs: Any,
@@ -129,8 +129,20 @@ def starting_points(space: CompiledSpace, points: str | Sequence[dict[str, Any]]
             return [space.complete(point, rng) for point in points]
         except ValueError as error:
             raise ValueError(f"{owner}: starting_points: {error}") from None
+    return portfolio_points(space, STARTING_POINTS, rng)
+
+
+def portfolio_points(space: CompiledSpace, entries: Sequence[dict[str, Any]],
+                     rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Complete points of ``space`` for entries in ``STARTING_POINTS``' form.
+
+    Keys are label endings, the first one the anchor (see
+    :data:`hpsk.components.STARTING_POINTS`). An entry whose anchor ``space``
+    lacks gives no point; its other keys that ``space`` lacks, or cannot
+    activate next to the anchor, are drawn from the prior.
+    """
     found = []
-    for entry in STARTING_POINTS:
+    for entry in entries:
         partial = _usable_part(space, entry, rng)
         if partial:
             found.append(space.complete(partial, rng))
