@@ -225,6 +225,15 @@ def make_candidates(draws: int = PRIOR_DRAWS) -> dict[str, list[dict[str, Any]]]
     return candidates
 
 
+def _applicable(entry: dict[str, Any], kind: str) -> dict[str, Any]:
+    """``entry`` less the keys this kind's space lacks (a hand-written entry serves both kinds)."""
+    from hpsk.stages.search_space import portfolio_points
+
+    [point] = portfolio_points(task_space(kind, *_reference_frame(kind)), [entry], np.random.default_rng(0))
+    return {key: value for key, value in entry.items()
+            if any((label == key or label.endswith("." + key)) and point[label] == value for label in point)}
+
+
 def read_candidates() -> dict[str, list[dict[str, Any]]]:
     if not CANDIDATES.exists():
         CANDIDATES.parent.mkdir(parents=True, exist_ok=True)
@@ -292,7 +301,10 @@ def score_candidates(kind: str, X: pd.DataFrame, y: pd.Series, entries: list[dic
 
 def run_matrix(args: argparse.Namespace) -> None:
     candidates = read_candidates()
-    pool = read_pool().sort_values("rows", kind="stable").reset_index(drop=True)
+    # A fixed random order of the tasks, so that a matrix cut short holds
+    # tasks of every size.
+    pool = read_pool()
+    pool = pool.iloc[np.random.default_rng(0).permutation(len(pool))].reset_index(drop=True)
     shard, shards = (int(part) for part in args.shard.split("/"))
     done = read_matrix(args.matrix)
     done_pairs = set(zip(done["task"], done["candidate"]))
@@ -334,12 +346,18 @@ def normalized(matrix: pd.DataFrame) -> pd.DataFrame:
 
 
 def greedy(norm: pd.DataFrame, size: int) -> list[str]:
-    """Add, one at a time, the candidate that most raises the mean best-so-far over tasks."""
+    """Add, one at a time, the candidate that most raises the mean best-so-far over tasks.
+
+    Ties (once every task has a candidate near its best, say) go to the
+    candidate with the best mean normalized score: a tiny bonus, smaller
+    than any gain on one task.
+    """
     chosen: list[str] = []
     best = np.zeros(len(norm))
     values = norm.to_numpy()
+    bonus = 1e-9 * values.mean(axis=0)
     for _ in range(min(size, values.shape[1])):
-        gains = np.maximum(values, best[:, None]).mean(axis=0)
+        gains = np.maximum(values, best[:, None]).mean(axis=0) + bonus
         gains[[norm.columns.get_loc(c) for c in chosen]] = -np.inf
         pick = int(np.argmax(gains))
         chosen.append(str(norm.columns[pick]))
@@ -411,7 +429,7 @@ def run_select(args: argparse.Namespace) -> None:
         by_id = {c["id"]: c for c in candidates[kind]}
         report["kinds"][kind] = {"tasks": len(norm), "candidates": norm.shape[1],
                                  "leave_task_out": table, "portfolio": chosen}
-        package[kind] = [by_id[c]["entry"] for c in chosen]
+        package[KINDS[kind]] = [_applicable(by_id[c]["entry"], kind) for c in chosen]
         print(f"\n{kind}: {len(norm)} tasks, {norm.shape[1]} candidates, leave-task-out (5 folds), "
               "mean normalized score of the best of the first k trials")
         print("| strategy | " + " | ".join(f"k={k}" for k in TRIALS_SHOWN) + " |")

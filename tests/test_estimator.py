@@ -219,7 +219,8 @@ def test_nan_in_x_is_imputed(iris):
     X, y = iris
     X = X.copy()
     X[::7, 1] = np.nan
-    model = HyperoptClassifier(classifier="logistic_regression", max_evals=3, random_state=0).fit(X, y)
+    model = HyperoptClassifier(classifier="logistic_regression", max_evals=3, ensemble_size=0,
+                               random_state=0).fit(X, y)
     assert type(model.best_estimator_.steps[0][1]).__name__ == "SimpleImputer"
     assert model.score(X, y) > 0.8
 
@@ -354,7 +355,8 @@ def test_the_first_trials_are_the_learners_defaults():
     X, y = load_breast_cancer(return_X_y=True)
     # What is checked is the points tried, which neither the folds nor the
     # ensemble change: three folds and no ensemble make the eight trials quicker.
-    est = HyperoptClassifier(max_evals=8, cv=3, ensemble_size=0, random_state=0).fit(X, y)
+    est = HyperoptClassifier(max_evals=8, cv=3, ensemble_size=0, random_state=0,
+                             starting_points="defaults").fit(X, y)
     parts = _trial_pipelines(est)
     names = [type(p["learner"]).__name__ for p in parts[:7]]
     assert names == ["HistGradientBoostingClassifier", "LogisticRegression", "RandomForestClassifier",
@@ -378,7 +380,7 @@ def test_starting_points_on_a_frame_pair_boosting_with_native_columns_and_ridge_
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     X["sex"] = np.where(X["sex"] > 0, "m", "f")
     X.loc[::7, "bmi"] = np.nan
-    est = HyperoptRegressor(max_evals=3, random_state=0).fit(X, y)
+    est = HyperoptRegressor(max_evals=3, random_state=0, starting_points="defaults").fit(X, y)
     hgb, ridge = _trial_pipelines(est)[:2]
     assert type(hgb["learner"]).__name__ == "HistGradientBoostingRegressor"
     assert hgb["learner"].get_params()["categorical_features"] == [0] and hgb["preprocessing"] == []
@@ -388,6 +390,77 @@ def test_starting_points_on_a_frame_pair_boosting_with_native_columns_and_ridge_
     assert type(encoder).__name__ == "OneHotEncoder" and encoder.min_frequency == 1
     assert [type(step).__name__ for step in ridge["preprocessing"]] == ["StandardScaler"]
     assert isinstance(pd.DataFrame(est.cv_results_), pd.DataFrame)
+
+
+def _entry_values(entry, point):
+    """The values ``point`` gives the keys (label endings) of a STARTING_POINTS-form ``entry``."""
+    values = {}
+    for key in entry:
+        label = next((label for label in point if label == key or label.endswith("." + key)), None)
+        if label is not None:
+            values[key] = point[label]
+    return values
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_auto_starting_points_are_the_learned_portfolio_in_its_order(task):
+    from hpsk.components import learned_portfolio
+
+    portfolio = learned_portfolio(task)
+    assert 8 <= len(portfolio) <= 32
+    if task == "classification":
+        X, y = load_breast_cancer(return_X_y=True)
+        est = HyperoptClassifier(max_evals=4, cv=2, ensemble_size=0, refit=False, random_state=0)
+    else:
+        X, y = load_diabetes(return_X_y=True)
+        est = HyperoptRegressor(max_evals=4, cv=2, ensemble_size=0, refit=False, random_state=0)
+    est.fit(X, y)
+    # On numeric arrays every entry's learner is in the default space, so the
+    # first four trials are the first four entries, with each setting the space has.
+    for entry, trial in zip(portfolio, est.trials_):
+        anchor = next(iter(entry))
+        assert _entry_values(entry, trial.point)[anchor] == entry[anchor]
+        given = _entry_values(entry, trial.point)
+        assert given == {key: entry[key] for key in given}
+        assert len(given) >= 2
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_shipped_portfolio_fits_the_current_priors(task):
+    # A change of the priors that moves an option index, removes a label or
+    # narrows a range makes the learned entries mean something else: rerun
+    # benchmarks/portfolio.py then. Every key must still name a label of the
+    # default space of a frame with every column kind, inside its prior.
+    pd = pytest.importorskip("pandas")
+    from hpsk.components import learned_portfolio
+    from hpsk.space import compile_space
+    from hpsk.stages.inputs import read_inputs
+    from hpsk.stages.search_space import portfolio_points, search_space
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=200), "gaps": np.where(rng.random(200) < 0.2, np.nan, 1.0),
+                      "level": pd.Categorical(rng.choice(list("abc"), 200)),
+                      "many": pd.Categorical(rng.choice([f"l{i}" for i in range(120)], 200))})
+    y = rng.integers(0, 2, 200) if task == "classification" else rng.normal(size=200)
+    owner = HyperoptClassifier() if task == "classification" else HyperoptRegressor()
+    inputs = read_inputs(owner, X, y, None, None, task)
+    space = compile_space(search_space(inputs, space=None, learner=None, preprocessing=None, ex_preprocs=[],
+                                       preprocess_by_default=True, exogenous_widths=None, owner="Est"))
+    for entry in learned_portfolio(task):
+        [point] = portfolio_points(space, [entry], rng)
+        assert _entry_values(entry, point) == entry, entry
+
+
+def test_defaults_are_the_fallback_when_no_portfolio_learner_is_in_the_space():
+    from hpsk.components import learned_portfolio, ridge_classifier
+
+    assert not any(next(iter(entry)).startswith("ridge.") for entry in learned_portfolio("classification"))
+    X, y = load_iris(return_X_y=True)
+    est = HyperoptClassifier(classifier=ridge_classifier("clf.ridge"), max_evals=1, ensemble_size=0,
+                             refit=False, random_state=0).fit(X, y)
+    # The hand-written ridge default (alpha=1 on standardised columns) is tried first.
+    assert est.trials_[0].point["clf.ridge.alpha"] == 1.0
+    assert est.trials_[0].point["preprocessing.standard_scaler.with_mean"] == 0
 
 
 def test_starting_points_can_be_given_or_turned_off():
@@ -412,17 +485,21 @@ def test_starting_points_keep_inside_a_narrowed_prior():
     name = "clf.hist_gradient_boosting"
     learner = hist_gradient_boosting_classifier(name, max_leaf_nodes=15,
                                                 max_iter=hp.randint(f"{name}.max_iter", 10, 51))
-    est = HyperoptClassifier(classifier=learner, max_evals=1, random_state=0).fit(X, y)
-    params = est.best_estimator_[-1].get_params()
+    est = HyperoptClassifier(classifier=learner, max_evals=1, random_state=0, starting_points="defaults")
+    params = est.fit(X, y).best_estimator_[-1].get_params()
     # The default learning rate is in the prior and used; 100 rounds are not, so they are drawn.
     assert params["learning_rate"] == 0.1 and params["max_leaf_nodes"] == 15 and 10 <= params["max_iter"] <= 50
     assert not math.isnan(est.best_score_)
+    # The learned portfolio's entries keep inside it too.
+    est = HyperoptClassifier(classifier=learner, max_evals=2, ensemble_size=0, random_state=0).fit(X, y)
+    for trial in est.trials_:
+        assert 10 <= trial.point[f"{name}.max_iter"] <= 50 and f"{name}.max_leaf_nodes" not in trial.point
 
 
 def test_default_classifier_search_always_has_predict_proba(iris):
     # The issue's probe: the winner here is an SVC, which has no probabilities of its own.
     X, y = iris
-    model = HyperoptClassifier(max_evals=6, random_state=0, ensemble_size=0).fit(X, y)
+    model = HyperoptClassifier(max_evals=6, random_state=0, ensemble_size=0, starting_points="defaults").fit(X, y)
     assert "(calibrated)" in model.describe()
     proba = model.predict_proba(X)
     assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)

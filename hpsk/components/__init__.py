@@ -65,7 +65,8 @@ from .mixture import gaussian_mixture, bayesian_gaussian_mixture
 from .cluster import k_means, mini_batch_k_means
 from .lagselectors import ts_lagselector
 from .vkmeans import colkmeans
-from ._any import STARTING_POINTS  # the default learners' defaults, tried first (not a component)
+# The starting points (not components): the default learners' defaults, and the learned portfolio.
+from ._any import STARTING_POINTS, learned_portfolio
 
 __all__ = [
     "any_classifier", "any_regressor", "any_preprocessing", "any_sparse_classifier",

@@ -17,6 +17,9 @@ the learner; the empty list means no preprocessing.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from .. import hp
@@ -397,3 +400,23 @@ STARTING_POINTS: list[dict[str, Any]] = [
         **_SCALED_ONE_HOT,
     },
 ]
+
+
+@lru_cache(maxsize=None)
+def _portfolio_file() -> dict[str, tuple[dict[str, Any], ...]]:
+    text = resources.files(__package__).joinpath("portfolio.json").read_text()
+    return {task: tuple(entries) for task, entries in json.loads(text).items()}
+
+
+def learned_portfolio(task: str) -> list[dict[str, Any]]:
+    """The learned portfolio for ``task`` ("classification" or "regression"), in order.
+
+    Entries are in :data:`STARTING_POINTS`' form. They were chosen greedily
+    from a matrix of candidate configurations scored on the 150 real tasks
+    of the project's portfolio pool (``benchmarks/portfolio.py`` makes the
+    matrix, chooses them and judges the choice leave-task-out): each entry
+    is the one that most raised the mean, over tasks, of the best normalized
+    score of the entries before it. ``starting_points="auto"`` tries them
+    first. An unknown task has none.
+    """
+    return [dict(entry) for entry in _portfolio_file().get(task, ())]

@@ -20,7 +20,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
 from .. import components
-from ..components import STARTING_POINTS
+from ..components import STARTING_POINTS, learned_portfolio
 from ..evaluation import assemble_pipeline, describe_steps, exogenous_columns
 from ..space import Build, Choice, CompiledSpace, option_name
 from ..tabular import column_kinds, frame_space
@@ -120,16 +120,22 @@ def resolve_component(value: Any, role: str) -> Any:
 
 
 def starting_points(space: CompiledSpace, points: str | Sequence[dict[str, Any]] | None,
-                    rng: np.random.Generator, owner: str) -> list[dict[str, Any]]:
-    """Complete points for ``starting_points`` (see the estimator's docstring)."""
+                    rng: np.random.Generator, owner: str, task: str) -> list[dict[str, Any]]:
+    """Complete points for ``starting_points`` (see the estimator's docstring).
+
+    ``"auto"`` is the learned portfolio of ``task`` (the entries the space
+    has) or, when none applies (a space of other learners), the hand-written
+    defaults that do; ``"defaults"`` is the hand-written list.
+    """
     if points is None:
         return []
-    if not isinstance(points, str):  # the only string is "auto"
+    if not isinstance(points, str):
         try:
             return [space.complete(point, rng) for point in points]
         except ValueError as error:
             raise ValueError(f"{owner}: starting_points: {error}") from None
-    return portfolio_points(space, STARTING_POINTS, rng)
+    learned = portfolio_points(space, learned_portfolio(task), rng) if points == "auto" else []
+    return learned or portfolio_points(space, STARTING_POINTS, rng)
 
 
 def portfolio_points(space: CompiledSpace, entries: Sequence[dict[str, Any]],

@@ -98,7 +98,7 @@ def open_history(space: CompiledSpace, inputs: Inputs, cv: Any, *, previous: Tri
         seed = int(opened.claim(split_seed=str(fresh_seed if seed is None else seed))["split_seed"])
         if not len(trials):
             opened.load_into(trials)
-    starting = starting_points(space, points, rng, owner)
+    starting = starting_points(space, points, rng, owner, inputs.task)
     if len(trials):
         # A fresh stream of proposals: the seeded one would repeat the first trials' points.
         rng = np.random.default_rng([int(rng.integers(2**31 - 1)), len(trials)])
