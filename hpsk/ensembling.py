@@ -16,16 +16,17 @@ The refitted ensemble is a plain :class:`~sklearn.ensemble.VotingClassifier`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from .trials import Trial
 
-__all__ = ["PredictionPool", "greedy_selection", "voting_ensemble", "member_pipelines"]
+__all__ = ["PredictionPool", "greedy_selection", "voting_ensemble", "bagged_ensemble", "member_pipelines"]
 
 
 class PredictionPool:
@@ -96,7 +97,23 @@ def member_pipelines(ensemble: Pipeline | VotingClassifier | VotingRegressor) ->
         return [ensemble]
     weights = ensemble.weights if ensemble.weights is not None else [1] * len(ensemble.estimators_)
     order = np.argsort(-np.asarray(weights, dtype=float), kind="stable")
-    return [ensemble.estimators_[i] for i in order]
+    # A bagged model's members are frozen fold fits (see bagged_ensemble).
+    members = [ensemble.estimators_[i] for i in order]
+    return [m.estimator if isinstance(m, FrozenEstimator) else m for m in members]
+
+
+def bagged_ensemble(members: list[tuple[str, Pipeline]], weights: Sequence[float], classification: bool,
+                    X: Any, y: np.ndarray) -> VotingClassifier | VotingRegressor:
+    """A fitted soft vote (or average) of ``members``, pipelines already fitted.
+
+    Each member is wrapped in scikit-learn's :class:`~sklearn.frozen.FrozenEstimator`,
+    so the vote's ``fit`` (on ``X, y``, the labels as given) sets its own
+    fitted attributes and leaves the members as they are. A classifier's
+    members predict class codes (their ``predict_proba`` columns in the order
+    of ``y``'s sorted labels), as a vote's own members do.
+    """
+    frozen = [(name, FrozenEstimator(member)) for name, member in members]
+    return voting_ensemble(frozen, weights, classification).fit(X, y)
 
 
 def voting_ensemble(members: list[tuple[str, Pipeline]], weights: Sequence[float],

@@ -145,8 +145,18 @@ class HyperoptEstimator(BaseEstimator):
         Classifiers without ``predict_proba`` (SVC without probabilities)
         take no part; with ``sample_weight`` no ensemble is built, since a
         voting ensemble cannot route the weights into its pipelines.
-    refit : bool, default=True
+    refit : bool or "bag", default=True
         Refit the best pipeline (or the ensemble) on the whole data.
+        ``"bag"``: k-fold bagging (as AutoGluon's) instead; the pipeline
+        (each ensemble member) is fitted on the training rows of every
+        validation split and ``best_estimator_`` is the soft vote
+        (:class:`~sklearn.ensemble.VotingClassifier`) or average
+        (:class:`~sklearn.ensemble.VotingRegressor`) of these fold fits,
+        each wrapped in :class:`~sklearn.frozen.FrozenEstimator`. It costs
+        about as many fits as there are splits, so it is done only when
+        they are expected to fit in what is left of ``time_budget``, and it
+        needs several splits (not a holdout) and one target; otherwise the
+        plain refit is done. ``export_code`` cannot write a bagged model.
     n_jobs : int, optional
         Trials evaluated in parallel through joblib (``-1``: every core).
     random_state : int, optional
@@ -273,7 +283,7 @@ class HyperoptEstimator(BaseEstimator):
         "cv": [Interval(numbers.Integral, 2, None), Interval(numbers.Real, 0, 1, "neither"),
                Options(("auto",)), HasMethods(("split", "get_n_splits")),
                InstanceOf((list, tuple), "an iterable of splits")],
-        "refit": [InstanceOf((bool,), "a bool")],
+        "refit": [InstanceOf((bool,), "a bool"), Options(("bag",))],
         "n_jobs": [Interval(numbers.Integral, None, None), None],
         "random_state": [Interval(numbers.Integral, 0, 2**32 - 1), None],
         "verbose": [Interval(numbers.Integral, 0, None), InstanceOf((bool,), "a bool")],
@@ -301,7 +311,7 @@ class HyperoptEstimator(BaseEstimator):
         cv: Any = "auto",
         reevaluate_top: int = 0,
         ensemble_size: int = 20,
-        refit: bool = True,
+        refit: bool | str = True,
         n_jobs: int | None = None,
         random_state: int | None = None,
         verbose: int = 0,
@@ -520,7 +530,8 @@ class HyperoptEstimator(BaseEstimator):
         # 6. final model
         model, labels_encoded = final_model(
             inputs, validation.objective, space, history.trials, selection.best, ensemble, n_jobs=self.n_jobs,
-            calibrate=self._searches_default_learners()) if self.refit else (None, False)
+            calibrate=self._searches_default_learners(), bag=self.refit == "bag",
+            time_left=clock.left()) if self.refit else (None, False)
         self._set_fitted(inputs, space, history.trials, interrupted, selection, ensemble, model,
                          labels_encoded, exogenous_widths)
         return self

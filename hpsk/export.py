@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 
 from .estimator import HyperoptEstimator
 from .versions import library_versions
@@ -268,6 +269,11 @@ def _pipeline_of(estimator: Any) -> Any:
     if not hasattr(pipeline, "get_params"):
         raise TypeError(f"export_code needs an hpsk estimator or a scikit-learn estimator, "
                         f"got {type(estimator).__name__}.")
+    if any(isinstance(member, FrozenEstimator) for member in getattr(pipeline, "estimators_", ())):
+        raise ValueError(
+            "export_code cannot write a bagged model (refit='bag'): its members were fitted on "
+            "different rows, which a script that builds and fits one model cannot repeat. Export "
+            "the search fitted with refit=True, or save the model itself (hpsk.save or joblib.dump).")
     return pipeline
 
 

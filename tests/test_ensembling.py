@@ -169,3 +169,64 @@ def test_pool_keeps_fewer_trials_when_their_predictions_are_large():
                                 result={"loss": float(tid), "learner": "same",
                                         "predictions": np.zeros(100)}))
     assert [tid for tid, _ in pool.candidates()] == [0, 1, 2, 3]
+
+
+@pytest.fixture(scope="module")
+def bagged_iris():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = HyperoptClassifier(max_evals=3, cv=3, ensemble_size=0, refit="bag", random_state=0)
+    return model.fit(X, labels), X, labels
+
+
+def test_a_bagged_classifier_averages_one_fit_per_split_and_predicts_the_labels(bagged_iris):
+    from sklearn.frozen import FrozenEstimator
+
+    model, X, labels = bagged_iris
+    vote = model.best_estimator_
+    assert isinstance(vote, VotingClassifier) and vote.voting == "soft"
+    assert [name for name, _ in vote.estimators] == [f"trial{model.best_index_}.fold{i}" for i in range(3)]
+    folds = [frozen.estimator for frozen in vote.estimators_]
+    assert all(isinstance(frozen, FrozenEstimator) for frozen in vote.estimators_)
+    # Each fold fit is the winner's pipeline, fitted on one training split's rows (codes 0..2).
+    assert len({id(fold) for fold in folds}) == 3 and "split2_test_score" in model.cv_results_
+    assert all(list(fold.classes_) == [0, 1, 2] for fold in folds)
+    assert not np.allclose(folds[0].predict_proba(X), folds[1].predict_proba(X))
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba, np.mean([fold.predict_proba(X) for fold in folds], axis=0))
+    assert set(model.predict(X)) <= set(labels) and model.score(X, labels) > 0.9
+    assert "(3 folds)" in model.describe()
+    assert type(model.best_model()["learner"]) is type(folds[0].steps[-1][1])
+
+
+def test_a_bagged_model_saves_and_loads_but_does_not_export(bagged_iris, tmp_path):
+    import hpsk
+
+    model, X, labels = bagged_iris
+    joblib.dump(model.best_estimator_, tmp_path / "bag.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "bag.joblib").predict(X), model.predict(X))
+    pytest.importorskip("skops")
+    hpsk.save(model, tmp_path / "bag.skops")
+    np.testing.assert_array_equal(hpsk.load(tmp_path / "bag.skops").predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="cannot write a bagged model"):
+        hpsk.export_code(model)
+
+
+def test_a_bagged_regressor_averages_its_fold_fits_and_a_holdout_is_refitted():
+    X, y = load_diabetes(return_X_y=True)
+    model = HyperoptRegressor(max_evals=3, cv=4, ensemble_size=0, refit="bag", random_state=0).fit(X, y)
+    vote = model.best_estimator_
+    assert isinstance(vote, VotingRegressor) and len(vote.estimators_) == 4
+    members = [frozen.estimator for frozen in vote.estimators_]
+    np.testing.assert_allclose(model.predict(X), np.mean([m.predict(X) for m in members], axis=0))
+    # One split (a 20 % holdout) leaves nothing to bag: the plain refit on every row.
+    holdout = HyperoptRegressor(max_evals=2, cv=0.2, ensemble_size=0, refit="bag", random_state=0).fit(X, y)
+    assert isinstance(holdout.best_estimator_, Pipeline)
+
+
+def test_refit_takes_a_bool_or_bag():
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="refit"):
+        HyperoptRegressor(max_evals=1, refit="bagging").fit(X, y)

@@ -15,6 +15,7 @@ import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
+from sklearn.frozen import FrozenEstimator
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -188,9 +189,17 @@ def describe_model(model: Any) -> str:
     if isinstance(model, Pipeline):
         learner, preprocessing = describe_steps(model)
         return " -> ".join(preprocessing + [learner])
+    if isinstance(model, FrozenEstimator):
+        return describe_model(model.estimator)
     members = getattr(model, "estimators", None)
     if isinstance(members, list) and all(isinstance(m, tuple) for m in members):
         weights = np.asarray(model.weights if model.weights is not None else [1.0] * len(members), float)
-        parts = [f"{w / weights.sum():.2f} {describe_model(m)}" for (_, m), w in zip(members, weights)]
+        # A bagged model's fold fits ("<member>.fold<i>") are named once, with their folds.
+        grouped: dict[str, list[Any]] = {}
+        for (name, member), weight in zip(members, weights):
+            entry = grouped.setdefault(name.split(".fold")[0], [0.0, member, 0])
+            entry[0], entry[2] = entry[0] + weight, entry[2] + 1
+        parts = [f"{w / weights.sum():.2f} {describe_model(m)}" + (f" ({n} folds)" if n > 1 else "")
+                 for w, m, n in grouped.values()]
         return f"{type(model).__name__}[" + ", ".join(parts) + "]"
     return type(model).__name__

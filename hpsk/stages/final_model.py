@@ -2,7 +2,9 @@
 
 :func:`final_model` builds the winner's pipeline (calibrated to give
 probabilities in the default classifier search) or the weighted voting
-ensemble of the chosen members, and fits it on all of ``X``.
+ensemble of the chosen members, and fits it on all of ``X``; with
+``bag=True`` (``refit="bag"``) it fits each of them on every training split
+of the validation instead and averages the fold fits (k-fold bagging).
 """
 
 from __future__ import annotations
@@ -15,19 +17,28 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from ..ensembling import voting_ensemble
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
+
+from ..ensembling import bagged_ensemble, voting_ensemble
 from ..evaluation import PipelineObjective, with_probabilities
 from ..optimize import effective_n_jobs
 from ..space import CompiledSpace
 from ..trials import Trial, Trials
 from .inputs import Inputs
 
-__all__ = ["final_model", "refit_threads"]
+__all__ = ["final_model", "bagging_seconds", "refit_threads"]
+
+# The bagged model is fitted only when its expected cost (the trials' mean
+# fit time per split, times the splits) fits this many times over in the
+# time left; otherwise the plain refit is done.
+BAG_MARGIN = 1.5
 
 
 def final_model(inputs: Inputs, objective: PipelineObjective, space: CompiledSpace, trials: Trials,
                 best: Trial, ensemble: dict[str, Any] | None, *, calibrate: bool,
-                n_jobs: int | None) -> tuple[Any, bool]:
+                n_jobs: int | None, bag: bool = False, time_left: float | None = None) -> tuple[Any, bool]:
     """``(fitted model, labels_encoded)``: the model refitted on every row of ``inputs``.
 
     ``ensemble`` (from :func:`~hpsk.stages.selection.select_ensemble`) gives
@@ -36,10 +47,25 @@ def final_model(inputs: Inputs, objective: PipelineObjective, space: CompiledSpa
     calibration when ``calibrate`` (the default classifier search promises
     ``predict_proba``; the calibration keeps ``predict``). ``labels_encoded``
     tells whether the model predicts class codes (see ``labels_encoded_``).
+
+    With ``bag``, the pipeline (or each member) is instead fitted on the
+    training rows of every split of ``objective`` and the fold fits are
+    averaged (:func:`bagged_model`), when there are several splits, every
+    fold fit saw every class, and the expected cost (:func:`bagging_seconds`)
+    fits in ``time_left`` (seconds; ``None``: no limit).
     """
     def build(trial: Trial) -> Any:  # with the rounds its early-stopped booster kept
         return objective.refit_pipeline(space.evaluate(trial.point), trial.result)
 
+    if bag:
+        by_tid = {trial.tid: trial for trial in trials}
+        chosen = [best] if ensemble is None else [by_tid[tid] for tid in ensemble["tid"]]
+        weights = [1.0] if ensemble is None else list(ensemble["weight"])
+        affordable = time_left is None or BAG_MARGIN * bagging_seconds(chosen, objective) <= time_left
+        bagged = bagged_model(inputs, objective, [(f"trial{t.tid}", build(t)) for t in chosen], weights,
+                              calibrate=calibrate, n_jobs=n_jobs) if affordable else None
+        if bagged is not None:
+            return bagged, False
     y_encoded = inputs.y_encoded
     if ensemble is None:
         model = build(best)
@@ -56,6 +82,43 @@ def final_model(inputs: Inputs, objective: PipelineObjective, space: CompiledSpa
     with warnings.catch_warnings(), threadpool_limits(limits=refit_threads(n_jobs)):
         warnings.simplefilter("ignore", category=ConvergenceWarning)
         return model.fit(inputs.X, targets, **fit_params), labels_encoded
+
+
+def bagging_seconds(chosen: list[Trial], objective: PipelineObjective) -> float:
+    """The expected seconds of :func:`bagged_model`: each trial's mean fit time
+    per split (as its search measured it, on one thread), times the splits."""
+    return sum(float(trial.result.get("fit_time") or 0.0) for trial in chosen) * len(objective.splits)
+
+
+def bagged_model(inputs: Inputs, objective: PipelineObjective, members: list[tuple[str, Pipeline]],
+                 weights: list[float], *, calibrate: bool, n_jobs: int | None) -> Any:
+    """The members fitted on each training split of ``objective`` and averaged.
+
+    A soft-voting :class:`~sklearn.ensemble.VotingClassifier` (or a
+    :class:`~sklearn.ensemble.VotingRegressor`) of the fold fits, named
+    ``"<member>.fold<i>"``, each member's weight shared by its folds; a
+    classifier's fold fits predict class codes, as a vote's members do.
+    ``None`` (the caller refits instead) with a single split, several
+    targets, or a fold fit that missed a class.
+    """
+    classification = inputs.task == "classification"
+    if len(objective.splits) < 2 or np.ndim(inputs.y) != 1:
+        return None
+    y = inputs.y_encoded if classification else inputs.y
+    fitted, fold_weights = [], []
+    with warnings.catch_warnings(), threadpool_limits(limits=refit_threads(n_jobs)):
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        for (name, pipeline), weight in zip(members, weights):
+            for i, (train, _) in enumerate(objective.splits):
+                fold = clone(pipeline)
+                if classification and calibrate:
+                    fold = with_probabilities(fold, int(np.bincount(np.asarray(y[train])).min()))
+                fold.fit(_safe_indexing(inputs.X, train), y[train], **objective.fit_params(fold, train))
+                if classification and len(fold.classes_) != len(inputs.classes):
+                    return None
+                fitted.append((f"{name}.fold{i}", fold))
+                fold_weights.append(weight / len(objective.splits))
+    return bagged_ensemble(fitted, fold_weights, classification, inputs.X, inputs.y)
 
 
 def refit_threads(n_jobs: int | None) -> int:
