@@ -84,6 +84,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hpsk.space import Choice
+
 RESULTS = Path(__file__).parent / "results"
 CANDIDATES = RESULTS / "portfolio_candidates.json"
 MATRIX = RESULTS / "portfolio_matrix.tsv"
@@ -99,8 +101,9 @@ PRIOR_DRAWS = 100
 KINDS = {"clf": "classification", "reg": "regression"}
 TRIALS_SHOWN = (1, 4, 8, 16)
 
-# Settings outside the prior draws that the last AutoML notes named as
-# missed, and other well-known defaults (label endings, as in STARTING_POINTS).
+# A few well-known settings beside the prior's draws (label endings, as in
+# STARTING_POINTS): a slower, smaller-leaved boosting, a larger entropy forest,
+# a smoother k-NN and SVR's defaults.
 HAND_PICKED: dict[str, list[dict[str, Any]]] = {
     "clf": [
         {"random_forest.n_estimators": 300, "random_forest.max_features": 0, "random_forest.max_depth": 0,
@@ -225,13 +228,32 @@ def make_candidates(draws: int = PRIOR_DRAWS) -> dict[str, list[dict[str, Any]]]
     return candidates
 
 
-def _applicable(entry: dict[str, Any], kind: str) -> dict[str, Any]:
-    """``entry`` less the keys this kind's space lacks (a hand-written entry serves both kinds)."""
+def _shipped(entry: dict[str, Any], kind: str) -> dict[str, Any]:
+    """``entry`` as shipped: ``{"point": ..., "names": ...}``.
+
+    The point is the entry less the keys this kind's space lacks (a
+    hand-written entry serves both kinds), and less the preprocessing's option
+    index where a label of the option implies it (the index means another step
+    in the sparse and text families; the option's own labels exist only where
+    the option does). ``names`` gives each key's value with choices by option
+    name, so that a test can tell when the priors have moved an option.
+    """
     from hpsk.stages.search_space import portfolio_points
 
-    [point] = portfolio_points(task_space(kind, *_reference_frame(kind)), [entry], np.random.default_rng(0))
-    return {key: value for key, value in entry.items()
-            if any((label == key or label.endswith("." + key)) and point[label] == value for label in point)}
+    space = task_space(kind, *_reference_frame(kind))
+    [point] = portfolio_points(space, [entry], np.random.default_rng(0))
+    labels = {key: next((label for label in point if label == key or label.endswith("." + key)), None)
+              for key in entry}
+    kept = {key: value for key, value in entry.items() if labels[key] is not None and point[labels[key]] == value}
+    if any(key.startswith("preprocessing.") for key in kept):
+        kept.pop("preprocessing", None)
+    return {"point": kept, "names": {key: option_text(space, labels[key], value) for key, value in kept.items()}}
+
+
+def option_text(space: Any, label: str, value: Any) -> Any:
+    """What a point's value at ``label`` stands for: a choice's option as text, else the value."""
+    node = space.nodes[label]
+    return repr(node.options[value]) if isinstance(node, Choice) else value
 
 
 def read_candidates() -> dict[str, list[dict[str, Any]]]:
@@ -265,14 +287,15 @@ def _append(rows: list[list[Any]], path: Path = MATRIX) -> None:
 
 
 def score_candidates(kind: str, X: pd.DataFrame, y: pd.Series, entries: list[dict[str, Any]],
-                     cap: float) -> list[tuple[float, float, str]]:
-    """``(score, seconds, status)`` of each entry on ``X, y`` with hpsk's objective."""
+                     cap: float, seeds: list[int]) -> list[tuple[float, float, str]]:
+    """``(score, seconds, status)`` of each entry on ``X, y`` with hpsk's objective;
+    the labels an entry leaves out are drawn with its seed."""
     from hpsk.stages.search_space import portfolio_points
 
     space = task_space(kind, X, y)
     points, usable = [], []
     for i, entry in enumerate(entries):
-        found = portfolio_points(space, [entry], np.random.default_rng(i))
+        found = portfolio_points(space, [entry], np.random.default_rng(seeds[i]))
         if found:
             points.append(found[0])
             usable.append(i)
@@ -323,7 +346,8 @@ def run_matrix(args: argparse.Namespace) -> None:
         for first in range(0, len(missing), CHUNK):
             chunk = missing[first:first + CHUNK]
             try:
-                results = score_candidates(row.kind, X, y, [c["entry"] for c in chunk], args.cap)
+                results = score_candidates(row.kind, X, y, [c["entry"] for c in chunk], args.cap,
+                                           [int(c["id"].split("-")[1]) for c in chunk])
             except Exception as error:
                 results = [(math.nan, 0.0, f"error: {type(error).__name__}")] * len(chunk)
                 print(f"{row.task}: {error}", flush=True)
@@ -338,7 +362,7 @@ def run_matrix(args: argparse.Namespace) -> None:
 
 def normalized(matrix: pd.DataFrame) -> pd.DataFrame:
     """Tasks x candidates: ``(score - median) / (best - median)`` clipped to [0, 1]; failures 0."""
-    scores = matrix.pivot_table(index="task", columns="candidate", values="score", aggfunc="last")
+    scores = matrix.pivot_table(index="task", columns="candidate", values="score", aggfunc="last", dropna=False)
     best = scores.max(axis=1)
     median = scores.median(axis=1)
     spread = (best - median).where(best > median, 1.0)
@@ -429,7 +453,7 @@ def run_select(args: argparse.Namespace) -> None:
         by_id = {c["id"]: c for c in candidates[kind]}
         report["kinds"][kind] = {"tasks": len(norm), "candidates": norm.shape[1],
                                  "leave_task_out": table, "portfolio": chosen}
-        package[KINDS[kind]] = [_applicable(by_id[c]["entry"], kind) for c in chosen]
+        package[KINDS[kind]] = [_shipped(by_id[c]["entry"], kind) for c in chosen]
         print(f"\n{kind}: {len(norm)} tasks, {norm.shape[1]} candidates, leave-task-out (5 folds), "
               "mean normalized score of the best of the first k trials")
         print("| strategy | " + " | ".join(f"k={k}" for k in TRIALS_SHOWN) + " |")

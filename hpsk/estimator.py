@@ -520,7 +520,7 @@ class HyperoptEstimator(BaseEstimator):
         # 3. splits and objective, with the trials so far and the seeds
         cv = resolve_cv(self.cv, inputs.groups, valid_size, n_folds, cv_shuffle)
         history = self._history(space, inputs, cv, warm_start)
-        pool = prediction_pool(inputs, self.ensemble_size, self.refit)
+        pool = prediction_pool(inputs, self.ensemble_size, bool(self.refit))
         validation = self._validation(cv, inputs, history, keep_predictions=pool is not None)
         # 4. search
         interrupted = self._search(validation, space, history, clock, pool,
@@ -568,7 +568,7 @@ class HyperoptEstimator(BaseEstimator):
         refit_rows = validation.objective.X.shape[0] if validation.rungs and self.refit else None
         return run_search(
             validation.objective, space, history, n_new=n_new, algo=self.algo,
-            deadline=clock.search_deadline(self.refit, bool(self.reevaluate_top)), pool=pool,
+            deadline=clock.search_deadline(bool(self.refit), bool(self.reevaluate_top)), pool=pool,
             verbose=bool(self.verbose), n_jobs=self.n_jobs, trial_timeout=self.trial_timeout,
             rungs=validation.rungs, refit_rows=refit_rows, budget=self.time_budget)
 

@@ -221,9 +221,23 @@ def test_a_bagged_regressor_averages_its_fold_fits_and_a_holdout_is_refitted():
     assert isinstance(vote, VotingRegressor) and len(vote.estimators_) == 4
     members = [frozen.estimator for frozen in vote.estimators_]
     np.testing.assert_allclose(model.predict(X), np.mean([m.predict(X) for m in members], axis=0))
-    # One split (a 20 % holdout) leaves nothing to bag: the plain refit on every row.
-    holdout = HyperoptRegressor(max_evals=2, cv=0.2, ensemble_size=0, refit="bag", random_state=0).fit(X, y)
+    # One split (a 20 % holdout) leaves nothing to bag: the plain refit on every row, and a warning.
+    holdout = HyperoptRegressor(max_evals=2, cv=0.2, ensemble_size=0, refit="bag", random_state=0)
+    with pytest.warns(UserWarning, match="refit='bag' refitted on every row instead: the validation"):
+        holdout.fit(X, y)
     assert isinstance(holdout.best_estimator_, Pipeline)
+
+
+def test_a_learner_without_probabilities_is_refitted_rather_than_bagged():
+    from sklearn.datasets import load_iris
+
+    from hpsk.components import ridge_classifier
+
+    X, y = load_iris(return_X_y=True)
+    model = HyperoptClassifier(classifier=ridge_classifier("clf"), max_evals=2, cv=3, refit="bag", random_state=0)
+    with pytest.warns(UserWarning, match="has no predict_proba to average"):
+        model.fit(X, y)
+    assert isinstance(model.best_estimator_, Pipeline) and model.score(X, y) > 0.7
 
 
 def test_refit_takes_a_bool_or_bag():

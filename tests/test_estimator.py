@@ -408,15 +408,17 @@ def test_auto_starting_points_are_the_learned_portfolio_in_its_order(task):
 
     portfolio = learned_portfolio(task)
     assert 8 <= len(portfolio) <= 32
+    n = len(portfolio)
     if task == "classification":
         X, y = load_breast_cancer(return_X_y=True)
-        est = HyperoptClassifier(max_evals=4, cv=2, ensemble_size=0, refit=False, random_state=0)
+        est = HyperoptClassifier(max_evals=n, cv=2, ensemble_size=0, refit=False, random_state=0)
     else:
         X, y = load_diabetes(return_X_y=True)
-        est = HyperoptRegressor(max_evals=4, cv=2, ensemble_size=0, refit=False, random_state=0)
+        est = HyperoptRegressor(max_evals=n, cv=2, ensemble_size=0, refit=False, random_state=0)
     est.fit(X, y)
     # On numeric arrays every entry's learner is in the default space, so the
-    # first four trials are the first four entries, with each setting the space has.
+    # trials are the entries in order, with each setting the space has.
+    assert len(est.trials_) == n
     for entry, trial in zip(portfolio, est.trials_):
         anchor = next(iter(entry))
         assert _entry_values(entry, trial.point)[anchor] == entry[anchor]
@@ -427,13 +429,17 @@ def test_auto_starting_points_are_the_learned_portfolio_in_its_order(task):
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_the_shipped_portfolio_fits_the_current_priors(task):
-    # A change of the priors that moves an option index, removes a label or
-    # narrows a range makes the learned entries mean something else: rerun
+    # A change of the priors that moves an option, removes a label or narrows
+    # a range makes the learned entries mean something else: rerun
     # benchmarks/portfolio.py then. Every key must still name a label of the
-    # default space of a frame with every column kind, inside its prior.
+    # default space of a frame with every column kind, inside its prior, and
+    # each choice must still pick the option it picked when it was learned.
+    import json
+    from importlib import resources
+
     pd = pytest.importorskip("pandas")
     from hpsk.components import learned_portfolio
-    from hpsk.space import compile_space
+    from hpsk.space import Choice, compile_space
     from hpsk.stages.inputs import read_inputs
     from hpsk.stages.search_space import portfolio_points, search_space
 
@@ -446,21 +452,33 @@ def test_the_shipped_portfolio_fits_the_current_priors(task):
     inputs = read_inputs(owner, X, y, None, None, task)
     space = compile_space(search_space(inputs, space=None, learner=None, preprocessing=None, ex_preprocs=[],
                                        preprocess_by_default=True, exogenous_widths=None, owner="Est"))
-    for entry in learned_portfolio(task):
+    shipped = json.loads(resources.files("hpsk.components").joinpath("portfolio.json").read_text())[task]
+    assert [item["point"] for item in shipped] == learned_portfolio(task)
+    for item in shipped:
+        entry = item["point"]
         [point] = portfolio_points(space, [entry], rng)
         assert _entry_values(entry, point) == entry, entry
+        for key, value in entry.items():
+            label = next(label for label in point if label == key or label.endswith("." + key))
+            node = space.nodes[label]
+            assert (repr(node.options[value]) if isinstance(node, Choice) else value) == item["names"][key], key
 
 
-def test_defaults_are_the_fallback_when_no_portfolio_learner_is_in_the_space():
+def test_auto_adds_the_defaults_of_learners_the_portfolio_leaves_out():
     from hpsk.components import learned_portfolio, ridge_classifier
 
-    assert not any(next(iter(entry)).startswith("ridge.") for entry in learned_portfolio("classification"))
+    entries = learned_portfolio("classification")
+    assert not any(next(iter(entry)).startswith("ridge.") for entry in entries)
+    logistic = [e for e in entries if next(iter(e)).startswith("logistic_regression.")]
     X, y = load_iris(return_X_y=True)
-    est = HyperoptClassifier(classifier=ridge_classifier("clf.ridge"), max_evals=1, ensemble_size=0,
+    learner = hp.choice("clf", [ridge_classifier("clf.ridge"), logistic_regression("clf.logistic_regression")])
+    est = HyperoptClassifier(classifier=learner, max_evals=len(logistic) + 1, ensemble_size=0,
                              refit=False, random_state=0).fit(X, y)
-    # The hand-written ridge default (alpha=1 on standardised columns) is tried first.
-    assert est.trials_[0].point["clf.ridge.alpha"] == 1.0
-    assert est.trials_[0].point["preprocessing.standard_scaler.with_mean"] == 0
+    # The portfolio's logistic regressions first, then the hand-written ridge
+    # default (alpha=1 on standardised columns), which the portfolio has no entry for.
+    points = [trial.point for trial in est.trials_]
+    assert [p["clf.logistic_regression.C"] for p in points[:-1]] == [e["logistic_regression.C"] for e in logistic]
+    assert points[-1]["clf.ridge.alpha"] == 1.0 and points[-1]["preprocessing.standard_scaler.with_mean"] == 0
 
 
 def test_starting_points_can_be_given_or_turned_off():
@@ -490,9 +508,13 @@ def test_starting_points_keep_inside_a_narrowed_prior():
     # The default learning rate is in the prior and used; 100 rounds are not, so they are drawn.
     assert params["learning_rate"] == 0.1 and params["max_leaf_nodes"] == 15 and 10 <= params["max_iter"] <= 50
     assert not math.isnan(est.best_score_)
-    # The learned portfolio's entries keep inside it too.
+    # The learned portfolio's boosting entries are tried, inside the narrowed prior.
+    from hpsk.components import learned_portfolio
+
+    boosting = [e for e in learned_portfolio("classification") if next(iter(e)).startswith("hist_gradient")]
     est = HyperoptClassifier(classifier=learner, max_evals=2, ensemble_size=0, random_state=0).fit(X, y)
-    for trial in est.trials_:
+    for entry, trial in zip(boosting, est.trials_):
+        assert trial.point[f"{name}.learning_rate"] == entry["hist_gradient_boosting.learning_rate"]
         assert 10 <= trial.point[f"{name}.max_iter"] <= 50 and f"{name}.max_leaf_nodes" not in trial.point
 
 

@@ -404,8 +404,11 @@ STARTING_POINTS: list[dict[str, Any]] = [
 
 @lru_cache(maxsize=None)
 def _portfolio_file() -> dict[str, tuple[dict[str, Any], ...]]:
-    text = resources.files(__package__).joinpath("portfolio.json").read_text()
-    return {task: tuple(entries) for task, entries in json.loads(text).items()}
+    try:
+        text = resources.files(__package__).joinpath("portfolio.json").read_text()
+    except FileNotFoundError:  # a copy of the package without its data: the defaults serve
+        return {}
+    return {task: tuple(item["point"] for item in items) for task, items in json.loads(text).items()}
 
 
 def learned_portfolio(task: str) -> list[dict[str, Any]]:
@@ -417,6 +420,8 @@ def learned_portfolio(task: str) -> list[dict[str, Any]]:
     matrix, chooses them and judges the choice leave-task-out): each entry
     is the one that most raised the mean, over tasks, of the best normalized
     score of the entries before it. ``starting_points="auto"`` tries them
-    first. An unknown task has none.
+    first. An unknown task has none. ``portfolio.json`` keeps each entry's
+    choices by option name too, so that a test can tell when a change of
+    the priors has made an entry mean something else.
     """
     return [dict(entry) for entry in _portfolio_file().get(task, ())]

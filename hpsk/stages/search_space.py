@@ -123,9 +123,10 @@ def starting_points(space: CompiledSpace, points: str | Sequence[dict[str, Any]]
                     rng: np.random.Generator, owner: str, task: str) -> list[dict[str, Any]]:
     """Complete points for ``starting_points`` (see the estimator's docstring).
 
-    ``"auto"`` is the learned portfolio of ``task`` (the entries the space
-    has) or, when none applies (a space of other learners), the hand-written
-    defaults that do; ``"defaults"`` is the hand-written list.
+    ``"auto"`` is the learned portfolio of ``task`` (the entries whose
+    learner the space has), then the hand-written defaults of the space's
+    learners that the portfolio has no entry for; ``"defaults"`` is the
+    hand-written list alone.
     """
     if points is None:
         return []
@@ -134,8 +135,15 @@ def starting_points(space: CompiledSpace, points: str | Sequence[dict[str, Any]]
             return [space.complete(point, rng) for point in points]
         except ValueError as error:
             raise ValueError(f"{owner}: starting_points: {error}") from None
-    learned = portfolio_points(space, learned_portfolio(task), rng) if points == "auto" else []
-    return learned or portfolio_points(space, STARTING_POINTS, rng)
+    learned = learned_portfolio(task) if points == "auto" else []
+    covered = {_learner(entry) for entry in learned if _label_ending(space, next(iter(entry))) is not None}
+    defaults = [entry for entry in STARTING_POINTS if _learner(entry) not in covered]
+    return portfolio_points(space, learned + defaults, rng)
+
+
+def _learner(entry: dict[str, Any]) -> str:
+    """The learner an entry in ``STARTING_POINTS``' form is for: its anchor's first part."""
+    return next(iter(entry)).split(".")[0]
 
 
 def portfolio_points(space: CompiledSpace, entries: Sequence[dict[str, Any]],
