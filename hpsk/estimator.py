@@ -173,10 +173,12 @@ class HyperoptEstimator(BaseEstimator):
     starting_points : "auto", "defaults", list of dict or None, default="auto"
         Points tried before the search proposes any. ``"auto"`` tries the
         learned portfolio (``hpsk.components.learned_portfolio``): 16
-        configurations chosen, in order, on a matrix of candidates scored on
-        150 real tasks so that together they do well on as many tasks as
-        possible (``benchmarks/portfolio.py``), the ones whose learners the
-        space has; in a space with none of them, the defaults.
+        configurations chosen, in order, on a matrix of about 100 candidates
+        scored on real tasks (the project's portfolio pool, none of the
+        README's benchmark tasks) so that together they come close to the
+        best on as many tasks as possible (``benchmarks/portfolio.py``), the
+        ones whose learners the space has, then the defaults below of the
+        space's learners that the portfolio leaves out.
         ``"defaults"`` tries the scikit-learn defaults of the learners in the
         space that most often win on tabular data (hist gradient boosting,
         logistic or ridge regression on standardised, one-hot encoded

@@ -415,8 +415,8 @@ def learned_portfolio(task: str) -> list[dict[str, Any]]:
     """The learned portfolio for ``task`` ("classification" or "regression"), in order.
 
     Entries are in :data:`STARTING_POINTS`' form. They were chosen greedily
-    from a matrix of candidate configurations scored on the 150 real tasks
-    of the project's portfolio pool (``benchmarks/portfolio.py`` makes the
+    from a matrix of candidate configurations scored on the real tasks of
+    the project's portfolio pool (``benchmarks/portfolio.py`` makes the
     matrix, chooses them and judges the choice leave-task-out): each entry
     is the one that most raised the mean, over tasks, of the best normalized
     score of the entries before it. ``starting_points="auto"`` tries them
