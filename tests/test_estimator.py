@@ -355,8 +355,7 @@ def test_the_first_trials_are_the_learners_defaults():
     X, y = load_breast_cancer(return_X_y=True)
     # What is checked is the points tried, which neither the folds nor the
     # ensemble change: three folds and no ensemble make the eight trials quicker.
-    est = HyperoptClassifier(max_evals=8, cv=3, ensemble_size=0, random_state=0,
-                             starting_points="defaults").fit(X, y)
+    est = HyperoptClassifier(max_evals=8, cv=3, ensemble_size=0, random_state=0).fit(X, y)
     parts = _trial_pipelines(est)
     names = [type(p["learner"]).__name__ for p in parts[:7]]
     assert names == ["HistGradientBoostingClassifier", "LogisticRegression", "RandomForestClassifier",
@@ -380,7 +379,7 @@ def test_starting_points_on_a_frame_pair_boosting_with_native_columns_and_ridge_
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     X["sex"] = np.where(X["sex"] > 0, "m", "f")
     X.loc[::7, "bmi"] = np.nan
-    est = HyperoptRegressor(max_evals=3, random_state=0, starting_points="defaults").fit(X, y)
+    est = HyperoptRegressor(max_evals=3, random_state=0).fit(X, y)
     hgb, ridge = _trial_pipelines(est)[:2]
     assert type(hgb["learner"]).__name__ == "HistGradientBoostingRegressor"
     assert hgb["learner"].get_params()["categorical_features"] == [0] and hgb["preprocessing"] == []
@@ -403,7 +402,7 @@ def _entry_values(entry, point):
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
-def test_auto_starting_points_are_the_learned_portfolio_in_its_order(task):
+def test_the_portfolio_starting_points_are_the_learned_portfolio_in_its_order(task):
     from hpsk.components import learned_portfolio
 
     portfolio = learned_portfolio(task)
@@ -411,10 +410,12 @@ def test_auto_starting_points_are_the_learned_portfolio_in_its_order(task):
     n = len(portfolio)
     if task == "classification":
         X, y = load_breast_cancer(return_X_y=True)
-        est = HyperoptClassifier(max_evals=n, cv=2, ensemble_size=0, refit=False, random_state=0)
+        est = HyperoptClassifier(max_evals=n, cv=2, ensemble_size=0, refit=False, random_state=0,
+                                 starting_points="portfolio")
     else:
         X, y = load_diabetes(return_X_y=True)
-        est = HyperoptRegressor(max_evals=n, cv=2, ensemble_size=0, refit=False, random_state=0)
+        est = HyperoptRegressor(max_evals=n, cv=2, ensemble_size=0, refit=False, random_state=0,
+                                starting_points="portfolio")
     est.fit(X, y)
     # On numeric arrays every entry's learner is in the default space, so the
     # trials are the entries in order, with each setting the space has.
@@ -464,7 +465,7 @@ def test_the_shipped_portfolio_fits_the_current_priors(task):
             assert (repr(node.options[value]) if isinstance(node, Choice) else value) == item["names"][key], key
 
 
-def test_auto_adds_the_defaults_of_learners_the_portfolio_leaves_out():
+def test_the_portfolio_comes_with_the_defaults_of_learners_it_leaves_out():
     from hpsk.components import learned_portfolio, ridge_classifier
 
     entries = learned_portfolio("classification")
@@ -473,7 +474,7 @@ def test_auto_adds_the_defaults_of_learners_the_portfolio_leaves_out():
     X, y = load_iris(return_X_y=True)
     learner = hp.choice("clf", [ridge_classifier("clf.ridge"), logistic_regression("clf.logistic_regression")])
     est = HyperoptClassifier(classifier=learner, max_evals=len(logistic) + 1, ensemble_size=0,
-                             refit=False, random_state=0).fit(X, y)
+                             refit=False, random_state=0, starting_points="portfolio").fit(X, y)
     # The portfolio's logistic regressions first, then the hand-written ridge
     # default (alpha=1 on standardised columns), which the portfolio has no entry for.
     points = [trial.point for trial in est.trials_]
@@ -503,7 +504,7 @@ def test_starting_points_keep_inside_a_narrowed_prior():
     name = "clf.hist_gradient_boosting"
     learner = hist_gradient_boosting_classifier(name, max_leaf_nodes=15,
                                                 max_iter=hp.randint(f"{name}.max_iter", 10, 51))
-    est = HyperoptClassifier(classifier=learner, max_evals=1, random_state=0, starting_points="defaults")
+    est = HyperoptClassifier(classifier=learner, max_evals=1, random_state=0)
     params = est.fit(X, y).best_estimator_[-1].get_params()
     # The default learning rate is in the prior and used; 100 rounds are not, so they are drawn.
     assert params["learning_rate"] == 0.1 and params["max_leaf_nodes"] == 15 and 10 <= params["max_iter"] <= 50
@@ -512,7 +513,8 @@ def test_starting_points_keep_inside_a_narrowed_prior():
     from hpsk.components import learned_portfolio
 
     boosting = [e for e in learned_portfolio("classification") if next(iter(e)).startswith("hist_gradient")]
-    est = HyperoptClassifier(classifier=learner, max_evals=2, ensemble_size=0, random_state=0).fit(X, y)
+    est = HyperoptClassifier(classifier=learner, max_evals=2, ensemble_size=0, random_state=0,
+                             starting_points="portfolio").fit(X, y)
     for entry, trial in zip(boosting, est.trials_):
         assert trial.point[f"{name}.learning_rate"] == entry["hist_gradient_boosting.learning_rate"]
         assert 10 <= trial.point[f"{name}.max_iter"] <= 50 and f"{name}.max_leaf_nodes" not in trial.point
@@ -521,7 +523,7 @@ def test_starting_points_keep_inside_a_narrowed_prior():
 def test_default_classifier_search_always_has_predict_proba(iris):
     # The probe: the winner here is an SVC, which has no probabilities of its own.
     X, y = iris
-    model = HyperoptClassifier(max_evals=6, random_state=0, ensemble_size=0, starting_points="defaults").fit(X, y)
+    model = HyperoptClassifier(max_evals=6, random_state=0, ensemble_size=0).fit(X, y)
     assert "(calibrated)" in model.describe()
     proba = model.predict_proba(X)
     assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)

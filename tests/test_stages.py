@@ -65,8 +65,8 @@ def test_the_space_stage_adds_an_imputer_for_arrays_with_nan_and_names_options()
                          ex_preprocs=None, preprocess_by_default=False, exogenous_widths=None, owner="Est")
     assert type(space["ex_preprocs"][0]).__name__ == "SimpleImputer"
     compiled = compile_space(space)
-    points = starting_points(compiled, "auto", np.random.default_rng(0), "Est", "classification")
-    assert points == []  # no learner of the portfolio or of STARTING_POINTS in a k-neighbours space
+    for points in ("auto", "portfolio"):  # no learner of STARTING_POINTS or of the portfolio here
+        assert starting_points(compiled, points, np.random.default_rng(0), "Est", "classification") == []
     point = compiled.sample(1, np.random.default_rng(0))[0]
     readable = readable_point(compiled, point)
     assert readable.keys() == point.keys()

@@ -419,8 +419,8 @@ def learned_portfolio(task: str) -> list[dict[str, Any]]:
     the project's portfolio pool (``benchmarks/portfolio.py`` makes the
     matrix, chooses them and judges the choice leave-task-out): each entry
     is the one that most raised the mean, over tasks, of the best normalized
-    score of the entries before it. ``starting_points="auto"`` tries them
-    first. An unknown task has none. ``portfolio.json`` keeps each entry's
+    score of the entries before it. ``starting_points="portfolio"`` tries
+    them first. An unknown task has none. ``portfolio.json`` keeps each entry's
     choices by option name too, so that a test can tell when a change of
     the priors has made an entry mean something else.
     """

@@ -123,10 +123,10 @@ def starting_points(space: CompiledSpace, points: str | Sequence[dict[str, Any]]
                     rng: np.random.Generator, owner: str, task: str) -> list[dict[str, Any]]:
     """Complete points for ``starting_points`` (see the estimator's docstring).
 
-    ``"auto"`` is the learned portfolio of ``task`` (the entries whose
-    learner the space has), then the hand-written defaults of the space's
-    learners that the portfolio has no entry for; ``"defaults"`` is the
-    hand-written list alone.
+    ``"auto"`` is the hand-written ``STARTING_POINTS``; ``"portfolio"`` is
+    the learned portfolio of ``task`` (the entries whose learner the space
+    has), then the hand-written defaults of the space's learners that the
+    portfolio has no entry for.
     """
     if points is None:
         return []
@@ -135,7 +135,7 @@ def starting_points(space: CompiledSpace, points: str | Sequence[dict[str, Any]]
             return [space.complete(point, rng) for point in points]
         except ValueError as error:
             raise ValueError(f"{owner}: starting_points: {error}") from None
-    learned = learned_portfolio(task) if points == "auto" else []
+    learned = learned_portfolio(task) if points == "portfolio" else []
     covered = {_learner(entry) for entry in learned if _label_ending(space, next(iter(entry))) is not None}
     defaults = [entry for entry in STARTING_POINTS if _learner(entry) not in covered]
     return portfolio_points(space, learned + defaults, rng)
